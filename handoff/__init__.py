@@ -1,0 +1,54 @@
+"""The hub: owner of conversations, queue, console, editor and dashboard."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, redirect, url_for
+
+from handoff.assistant import RasaClient
+from handoff.conversations import ConversationService
+from handoff.db import Database, migrate
+from handoff.errors import register_error_handlers
+from handoff.language import shared_detector
+from handoff.settings import HubSettings
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory: settings from the environment, overridden by ``test_config``."""
+    app = Flask(__name__)
+    app.config.from_mapping(HubSettings.from_env().as_flask_config())
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config.setdefault("PRELOAD_LANGUAGE_MODELS", True)
+
+    db = Database(app.config["DATABASE_URL"])
+    migrate(db.engine)
+    detector = app.config.get("LANGUAGE_DETECTOR") or shared_detector()
+    rasa = RasaClient(app.config["RASA_URL"], float(app.config["RASA_TIMEOUT"]))
+    app.extensions["db"] = db
+    app.extensions["conversations"] = ConversationService(
+        db, rasa, detector, default_locale=app.config.get("DEFAULT_LOCALE", "en")
+    )
+    if app.config["PRELOAD_LANGUAGE_MODELS"]:
+        threading.Thread(target=detector.preload, name="lingua-preload", daemon=True).start()
+
+    register_error_handlers(app)
+
+    from handoff.api.conversations import bp as api_bp
+    from handoff.channels.widget import bp as widget_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(widget_bp)
+
+    @app.get("/")
+    def index():  # type: ignore[no-untyped-def]
+        """The hub's front page: the demo chat for now."""
+        return redirect(url_for("widget.chat_page"))
+
+    return app

@@ -1,0 +1,1 @@
+"""The hub's JSON API for channels and services (bearer-token auth)."""

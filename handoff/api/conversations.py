@@ -1,0 +1,71 @@
+"""``/api/v1/conversations``: create, post a message, read a conversation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from handoff.auth import require_token
+from handoff.conversations import (
+    ConversationService,
+    TurnResult,
+    serialize_conversation,
+    serialize_reply,
+)
+from handoff.errors import ApiError
+from handoff.validation import conversation_request, json_body, message_request
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def service() -> ConversationService:
+    """The app's conversation service."""
+    return current_app.extensions["conversations"]
+
+
+def turn_response(result: TurnResult) -> dict:
+    """The JSON answer of the messages endpoint."""
+    conv = result.conversation
+    return {
+        "message_id": result.message.id,
+        "replies": [serialize_reply(m) for m in result.replies],
+        "state": conv.state,
+        "language": conv.language,
+        "handoff": result.handoff,
+        "duplicate": result.duplicate,
+    }
+
+
+@bp.post("/conversations")
+@require_token
+def create_conversation():  # type: ignore[no-untyped-def]
+    """Open a conversation for a creator on a channel."""
+    channel, creator = conversation_request(json_body())
+    conv = service().create(channel, creator)
+    return jsonify(serialize_conversation(conv, with_messages=False)), 201
+
+
+@bp.post("/conversations/<conversation_id>/messages")
+@require_token
+def post_message(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Store a creator message, then return the assistant's replies and the state."""
+    text, client_message_id = message_request(json_body())
+    result = service().receive(conversation_id, text, client_message_id)
+    if result is None:
+        raise ApiError(404, f"no conversation {conversation_id!r}")
+    return jsonify(turn_response(result))
+
+
+@bp.get("/conversations/<conversation_id>")
+@require_token
+def get_conversation(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Transcript, state, handoff and context of one conversation."""
+    conv = service().get(conversation_id)
+    if conv is None:
+        raise ApiError(404, f"no conversation {conversation_id!r}")
+    return jsonify(serialize_conversation(conv))
+
+
+@bp.get("/health")
+def health():  # type: ignore[no-untyped-def]
+    """Liveness of the hub and whether Rasa answers."""
+    return jsonify({"hub": "ok", "assistant": "up" if service().rasa.is_up() else "down"})

@@ -1,0 +1,1 @@
+"""Creator channels: the chat widget (in-app / live chat)."""

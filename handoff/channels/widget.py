@@ -1,0 +1,76 @@
+"""The chat widget: a page a creator can chat on, and its session-authenticated JSON calls.
+
+The page never sees the hub's API token: a creator's browser may only touch
+the conversations its own session opened.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, current_app, jsonify, render_template, session
+
+from handoff.api.conversations import turn_response
+from handoff.conversations import ConversationService, serialize_conversation
+from handoff.errors import ApiError
+from handoff.validation import conversation_request, json_body, message_request
+
+bp = Blueprint("widget", __name__)
+
+MAX_SESSION_CONVERSATIONS = 20
+
+
+def service() -> ConversationService:
+    """The app's conversation service."""
+    return current_app.extensions["conversations"]
+
+
+def _owned(conversation_id: str) -> None:
+    if conversation_id not in session.get("conversations", []):
+        raise ApiError(404, "no such conversation in this chat session")
+
+
+@bp.get("/chat")
+def chat_page():  # type: ignore[no-untyped-def]
+    """The demo chat page (also usable as the live-chat widget)."""
+    return render_template("chat.html")
+
+
+@bp.post("/widget/api/conversations")
+def widget_create():  # type: ignore[no-untyped-def]
+    """Start a conversation for this browser session."""
+    body = json_body()
+    creator = body.get("creator") or {}
+    if not isinstance(creator, dict):
+        raise ApiError(400, "'creator' must be an object")
+    creator.setdefault("id", session.setdefault("creator_id", f"web-{uuid.uuid4().hex[:12]}"))
+    channel, creator = conversation_request({"channel": body.get("channel", "live_chat"), "creator": creator})
+    if channel not in ("in_app", "live_chat"):
+        raise ApiError(400, "the widget only opens in_app or live_chat conversations")
+    conv = service().create(channel, creator)
+    owned = session.get("conversations", [])[-(MAX_SESSION_CONVERSATIONS - 1) :]
+    session["conversations"] = [*owned, conv.id]
+    return jsonify(serialize_conversation(conv, with_messages=False)), 201
+
+
+@bp.post("/widget/api/conversations/<conversation_id>/messages")
+def widget_message(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Send a creator message from the widget."""
+    _owned(conversation_id)
+    text, cmid = message_request(json_body())
+    result = service().receive(conversation_id, text, cmid)
+    if result is None:
+        raise ApiError(404, "no such conversation")
+    return jsonify(turn_response(result))
+
+
+@bp.get("/widget/api/conversations/<conversation_id>")
+def widget_get(conversation_id: str):  # type: ignore[no-untyped-def]
+    """The creator's view of their conversation (no internal notes or context)."""
+    _owned(conversation_id)
+    conv = service().get(conversation_id)
+    if conv is None:
+        raise ApiError(404, "no such conversation")
+    data = serialize_conversation(conv)
+    visible = [m for m in data["messages"] if m["sender"] in ("creator", "bot", "associate")]
+    return jsonify({"id": data["id"], "state": data["state"], "language": data["language"], "messages": visible})

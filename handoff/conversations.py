@@ -1,0 +1,352 @@
+"""The conversation service: the hub's single owner of conversation state.
+
+Every inbound creator message is committed *before* anything else happens;
+the assistant's turn (replies, handoff payload, state change) is then stored
+in one transaction. The hub alone decides what reaches Rasa: only
+conversations in state ``bot`` are forwarded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handoff.assistant import AssistantUnavailable, BotTurn, RasaClient
+from handoff.db import Database
+from handoff.hub_messages import hub_text
+from handoff.language import SUPPORTED, LanguageDetector
+from handoff.models import (
+    TRANSITIONS,
+    Conversation,
+    ConversationEvent,
+    Handoff,
+    Message,
+    utcnow,
+)
+from handoff.routing import queue_for, priority_for
+
+log = logging.getLogger(__name__)
+
+
+class InvalidTransition(Exception):
+    """A state change that DESIGN.md does not allow."""
+
+
+@dataclass
+class TurnResult:
+    """What the API answers for one creator message."""
+
+    conversation: Conversation
+    message: Message
+    replies: list[Message] = field(default_factory=list)
+    handoff: dict[str, Any] | None = None
+    duplicate: bool = False
+
+
+def transition(session: Session, conv: Conversation, to_state: str, actor: str = "system", **data: Any) -> None:
+    """Change state, recording the event; refuses transitions outside the state machine."""
+    if (conv.state, to_state) not in TRANSITIONS:
+        raise InvalidTransition(f"{conv.state} -> {to_state} is not allowed")
+    session.add(
+        ConversationEvent(
+            conversation_id=conv.id,
+            kind="state_change",
+            from_state=conv.state,
+            to_state=to_state,
+            actor=actor,
+            data=data,
+        )
+    )
+    conv.state = to_state
+    now = utcnow()
+    conv.updated_at = now
+    if to_state == "queued":
+        conv.queued_at = now
+        conv.assigned_to = None
+    if to_state == "closed":
+        conv.closed_at = now
+    if to_state == "bot":
+        conv.queue = None
+        conv.assigned_to = None
+        conv.closed_at = None
+        conv.resolution = None
+
+
+class ConversationService:
+    """Creates conversations and runs each creator message through the assistant."""
+
+    def __init__(self, db: Database, rasa: RasaClient, detector: LanguageDetector, default_locale: str = "en") -> None:
+        self.db = db
+        self.rasa = rasa
+        self.detector = detector
+        self.default_locale = default_locale
+
+    # -- creating ------------------------------------------------------------
+
+    def create(self, channel: str, creator: dict[str, Any]) -> Conversation:
+        """Open a conversation for ``creator`` on ``channel``."""
+        locale = (creator.get("locale") or "").split("-")[0].split("_")[0].lower() or None
+        language = locale if locale in SUPPORTED else self.default_locale
+        with self.db.session() as s:
+            conv = Conversation(
+                channel=channel,
+                creator_id=str(creator["id"]),
+                creator_handle=creator.get("handle"),
+                creator_locale=creator.get("locale"),
+                creator_country=(creator.get("country") or None),
+                creator_profile={k: v for k, v in creator.items() if k not in ("id",)},
+                state="bot",
+                language=language,
+                priority=0,
+            )
+            s.add(conv)
+            s.flush()
+            s.add(ConversationEvent(conversation_id=conv.id, kind="created", to_state="bot", data={"channel": channel}))
+        return conv
+
+    def get(self, conversation_id: str) -> Conversation | None:
+        """A conversation with its messages loaded."""
+        with self.db.session() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is not None:
+                _ = conv.messages  # load while the session is open
+            return conv
+
+    # -- one creator message ---------------------------------------------------
+
+    def receive(self, conversation_id: str, text: str, client_message_id: str | None = None) -> TurnResult | None:
+        """Store the message, then let the assistant answer if the bot owns the conversation."""
+        stored = self._store_inbound(conversation_id, text, client_message_id)
+        if stored is None:
+            return None
+        conv, message, duplicate = stored
+        if duplicate:
+            return self._replay(conv, message)
+        if conv.state != "bot":
+            return TurnResult(conv, message)
+        if conv.language not in SUPPORTED:
+            return self._hand_over(
+                conv.id, message.id, reason="unsupported_language", bot_text_key="unsupported_language"
+            )
+        try:
+            turn = self.rasa.send(
+                conv.id,
+                text,
+                {
+                    "language": conv.language,
+                    "channel": conv.channel,
+                    "country": conv.creator_country,
+                    "creator_id": conv.creator_id,
+                    "hub_message_id": message.id,
+                },
+            )
+        except AssistantUnavailable as exc:
+            log.warning("assistant unavailable for %s: %s", conv.id, exc)
+            return self._hand_over(
+                conv.id, message.id, reason="assistant_unavailable", bot_text_key="assistant_unavailable",
+                detail=str(exc),
+            )
+        return self._apply_turn(conv.id, message.id, turn)
+
+    def _store_inbound(
+        self, conversation_id: str, text: str, client_message_id: str | None
+    ) -> tuple[Conversation, Message, bool] | None:
+        with self.db.session() as s:
+            conv = s.get(Conversation, conversation_id, with_for_update=True)
+            if conv is None:
+                return None
+            if client_message_id:
+                existing = s.scalar(
+                    select(Message).where(
+                        Message.conversation_id == conversation_id,
+                        Message.client_message_id == client_message_id,
+                    )
+                )
+                if existing is not None:
+                    return conv, existing, True
+            detection = self.detector.detect(text, conv.language)
+            if conv.state == "closed":
+                transition(s, conv, "bot", reason="creator_wrote_again")
+            if detection.language != conv.language and (detection.confident or conv.language is None):
+                s.add(
+                    ConversationEvent(
+                        conversation_id=conv.id, kind="language_change",
+                        data={"from": conv.language, "to": detection.language, "rule": detection.rule},
+                    )
+                )
+                conv.language = detection.language
+            message = Message(
+                conversation_id=conv.id,
+                sender="creator",
+                text=text,
+                language=detection.detected or conv.language,
+                client_message_id=client_message_id,
+                data={"language_rule": detection.rule},
+            )
+            s.add(message)
+            conv.updated_at = utcnow()
+            try:
+                s.flush()
+            except IntegrityError:
+                s.rollback()
+                existing = s.scalar(
+                    select(Message).where(
+                        Message.conversation_id == conversation_id,
+                        Message.client_message_id == client_message_id,
+                    )
+                )
+                conv = s.get(Conversation, conversation_id)
+                assert existing is not None and conv is not None
+                return conv, existing, True
+        return conv, message, False
+
+    def _replay(self, conv: Conversation, message: Message) -> TurnResult:
+        """A retried message: answer with what was stored the first time."""
+        with self.db.session() as s:
+            conv = s.get(Conversation, conv.id)  # type: ignore[assignment]
+            replies = list(s.scalars(select(Message).where(Message.reply_to == message.id).order_by(Message.id)))
+            return TurnResult(conv, message, replies, conv.handoff if conv.state in ("queued", "assigned") else None, True)
+
+    def _apply_turn(self, conversation_id: str, message_id: int, turn: BotTurn) -> TurnResult:
+        """Store replies, handoff and state change in one transaction."""
+        with self.db.session() as s:
+            conv = s.get(Conversation, conversation_id, with_for_update=True)
+            assert conv is not None
+            message = s.get(Message, message_id)
+            assert message is not None
+            replies = [self._bot_message(conv, message_id, r) for r in turn.replies]
+            s.add_all(replies)
+            for event in turn.events:
+                s.add(ConversationEvent(conversation_id=conv.id, kind=str(event.get("kind", "bot_event")), data=event))
+            handoff = None
+            if turn.handoff is not None and conv.state == "bot":
+                handoff = self._record_handoff(s, conv, turn.handoff)
+            elif turn.resolved and conv.state == "bot":
+                conv.resolution = "assistant"
+                transition(s, conv, "closed", actor="assistant", resolution="assistant")
+            conv.updated_at = utcnow()
+            s.flush()
+            return TurnResult(conv, message, replies, handoff)
+
+    def _bot_message(self, conv: Conversation, reply_to: int, reply: dict[str, Any]) -> Message:
+        data = {k: v for k, v in reply.items() if k != "text"}
+        return Message(
+            conversation_id=conv.id, sender="bot", text=reply.get("text", ""), data=data,
+            language=conv.language, reply_to=reply_to,
+        )
+
+    def _record_handoff(self, s: Session, conv: Conversation, payload: dict[str, Any]) -> dict[str, Any]:
+        reason = str(payload.get("reason") or "requested_by_creator")
+        queue = payload.get("queue") or queue_for(reason, payload)
+        priority = int(payload.get("priority") if payload.get("priority") is not None else priority_for(queue, reason))
+        full = {**payload, "reason": reason, "queue": queue, "priority": priority}
+        full.setdefault("language", conv.language)
+        full["transcript_message_count"] = len(conv.messages)
+        s.add(Handoff(conversation_id=conv.id, reason=reason, queue=queue, priority=priority, payload=full))
+        conv.queue = queue
+        conv.priority = priority
+        conv.handoff_reason = reason
+        conv.handoff = full
+        transition(s, conv, "queued", actor="assistant", reason=reason, queue=queue)
+        return full
+
+    def _hand_over(
+        self, conversation_id: str, message_id: int, reason: str, bot_text_key: str, detail: str | None = None
+    ) -> TurnResult:
+        """A handoff decided by the hub itself (assistant down, unsupported language)."""
+        with self.db.session() as s:
+            conv = s.get(Conversation, conversation_id, with_for_update=True)
+            assert conv is not None
+            message = s.get(Message, message_id)
+            assert message is not None
+            first = next((m.text for m in conv.messages if m.sender == "creator"), message.text)
+            payload = {
+                "reason": reason,
+                "summary": f"[{reason}] first message: {first[:200]}",
+                "language": conv.language,
+                "details": {"error": detail} if detail else {},
+                "articles_shown": [],
+                "intent_ranking": [],
+                "safety": None,
+            }
+            handoff = self._record_handoff(s, conv, payload) if conv.state == "bot" else conv.handoff
+            reply = Message(
+                conversation_id=conv.id, sender="bot", text=hub_text(bot_text_key, conv.language),
+                data={"article_id": None, "source": "hub"}, language=conv.language, reply_to=message_id,
+            )
+            s.add(reply)
+            s.flush()
+            return TurnResult(conv, message, [reply], handoff)
+
+
+def serialize_message(m: Message) -> dict[str, Any]:
+    """Public JSON form of a message."""
+    out = {
+        "id": m.id,
+        "sender": m.sender,
+        "text": m.text,
+        "language": m.language,
+        "created_at": _iso(m.created_at),
+        "article_id": (m.data or {}).get("article_id"),
+    }
+    if m.client_message_id:
+        out["client_message_id"] = m.client_message_id
+    extra = {k: v for k, v in (m.data or {}).items() if k in ("buttons", "title", "locale", "score", "image")}
+    out.update(extra)
+    return out
+
+
+def serialize_reply(m: Message) -> dict[str, Any]:
+    """A bot reply as returned by the messages endpoint."""
+    data = m.data or {}
+    out = {"text": m.text, "article_id": data.get("article_id")}
+    for key in ("buttons", "title", "locale", "score", "locale_fallback", "image"):
+        if key in data:
+            out[key] = data[key]
+    return out
+
+
+def serialize_conversation(conv: Conversation, with_messages: bool = True) -> dict[str, Any]:
+    """Public JSON form of a conversation: state, handoff, context and transcript."""
+    out: dict[str, Any] = {
+        "id": conv.id,
+        "channel": conv.channel,
+        "state": conv.state,
+        "language": conv.language,
+        "queue": conv.queue,
+        "priority": conv.priority,
+        "handoff": conv.handoff if conv.handoff_reason else None,
+        "creator": {
+            "id": conv.creator_id,
+            "handle": conv.creator_handle,
+            "locale": conv.creator_locale,
+            "country": conv.creator_country,
+        },
+        "resolution": conv.resolution,
+        "created_at": _iso(conv.created_at),
+        "updated_at": _iso(conv.updated_at),
+        "context": {
+            "summary": (conv.handoff or {}).get("summary"),
+            "details": (conv.handoff or {}).get("details", {}),
+            "articles_shown": (conv.handoff or {}).get("articles_shown", []),
+            "reason": conv.handoff_reason,
+        },
+    }
+    if with_messages:
+        out["messages"] = [serialize_message(m) for m in conv.messages]
+        out["transcript"] = out["messages"]
+    return out
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()

@@ -1,0 +1,25 @@
+"""Texts the hub itself sends (when the assistant can't), in en, fr and ar."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "assistant_unavailable": {
+        "en": "Sorry, our assistant is having trouble right now. I've passed your message to a member of "
+        "the support team, who will reply here - you won't need to repeat yourself.",
+        "fr": "Désolé, notre assistant rencontre un souci en ce moment. J'ai transmis votre message à un "
+        "membre de l'équipe support, qui vous répondra ici : inutile de tout réexpliquer.",
+        "ar": "عذرًا، يواجه المساعد مشكلة في الوقت الحالي. نقلتُ رسالتك إلى أحد أعضاء فريق الدعم، وسيرد "
+        "عليك هنا دون أن تحتاج إلى إعادة شرح طلبك.",
+    },
+    "unsupported_language": {
+        "en": "Sorry, I can only help in English, French or Arabic. I'm passing you to a member of our team. "
+        "/ Désolé, je ne peux aider qu'en anglais, en français ou en arabe. Je vous transfère à un membre "
+        "de notre équipe.",
+    },
+}
+
+
+def hub_text(key: str, language: str) -> str:
+    """The text ``key`` in ``language``, falling back to English."""
+    variants = TEXTS[key]
+    return variants.get(language) or variants["en"]

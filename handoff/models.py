@@ -1,0 +1,133 @@
+"""The hub's tables: conversations, messages, handoffs and state-change events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+STATES = ("bot", "queued", "assigned", "closed")
+CHANNELS = ("in_app", "live_chat", "email", "ticket")
+QUEUES = ("safety", "account", "payments", "general")
+REASONS = (
+    "requested_by_creator",
+    "not_resolved",
+    "low_confidence",
+    "account_action",
+    "safety",
+    "unsupported_language",
+    "assistant_unavailable",
+)
+# allowed transitions of DESIGN.md, "Conversations, queues and handoffs"
+TRANSITIONS = {
+    ("bot", "closed"),
+    ("bot", "queued"),
+    ("queued", "assigned"),
+    ("assigned", "queued"),
+    ("assigned", "bot"),
+    ("assigned", "closed"),
+    ("closed", "bot"),
+    ("queued", "queued"),  # re-routed to another queue (e.g. safety) while waiting
+}
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def new_id() -> str:
+    """Opaque conversation id."""
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the hub's models."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Conversation(Base):
+    """One creator conversation on one channel, owned by the hub."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    channel: Mapped[str] = mapped_column(String(16))
+    creator_id: Mapped[str] = mapped_column(String(128), index=True)
+    creator_handle: Mapped[str | None] = mapped_column(String(128))
+    creator_locale: Mapped[str | None] = mapped_column(String(16))
+    creator_country: Mapped[str | None] = mapped_column(String(2))
+    creator_profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="bot", index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    queue: Mapped[str | None] = mapped_column(String(16), index=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    handoff_reason: Mapped[str | None] = mapped_column(String(32))
+    handoff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    assigned_to: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    queued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_conversations_queue_state", "queue", "state"),)
+
+
+class Message(Base):
+    """Anything said in a conversation, by the creator, the bot, an associate or the system."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(16))  # creator | bot | associate | system
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    language: Mapped[str | None] = mapped_column(String(8))
+    client_message_id: Mapped[str | None] = mapped_column(String(128))
+    reply_to: Mapped[int | None] = mapped_column(Integer)  # bot replies point at the creator message
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "client_message_id", name="uq_messages_client_id"),
+    )
+
+
+class Handoff(Base):
+    """Each time a conversation was handed to a person, with the context sent along."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    queue: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConversationEvent(Base):
+    """State changes and other facts about a conversation, for audit and metrics."""
+
+    __tablename__ = "conversation_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # state_change | language_change | ...
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64), default="system")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

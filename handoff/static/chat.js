@@ -1,0 +1,113 @@
+// Chat widget: opens a conversation for this browser session and shows the bot's turns.
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const transcript = $("transcript");
+  const quick = $("quick-replies");
+  const LABELS = {
+    en: { you: "You", bot: "Assistant", associate: "Support", queued: "A member of the support team will reply here.", closed: "Conversation closed - write again any time.", placeholder: "Type your question…", send: "Send", article: "Article" },
+    fr: { you: "Vous", bot: "Assistant", associate: "Support", queued: "Un membre de l'équipe support va vous répondre ici.", closed: "Conversation terminée - écrivez-nous quand vous voulez.", placeholder: "Écrivez votre question…", send: "Envoyer", article: "Article" },
+    ar: { you: "أنت", bot: "المساعد", associate: "الدعم", queued: "سيرد عليك أحد أعضاء فريق الدعم هنا.", closed: "انتهت المحادثة - راسلنا متى شئت.", placeholder: "اكتب سؤالك…", send: "إرسال", article: "مقال" },
+  };
+  let conversationId = null;
+  let language = "en";
+
+  function labels() { return LABELS[language] || LABELS.en; }
+
+  function applyLanguage(lang) {
+    language = LABELS[lang] ? lang : language;
+    document.documentElement.lang = language;
+    document.documentElement.dir = language === "ar" ? "rtl" : "ltr";
+    $("text").placeholder = labels().placeholder;
+    $("send").textContent = labels().send;
+  }
+
+  function add(sender, text, extra) {
+    const li = document.createElement("li");
+    li.className = "msg " + sender;
+    li.dir = "auto";
+    if (sender !== "system") {
+      const who = document.createElement("span");
+      who.className = "who";
+      who.textContent = sender === "creator" ? labels().you : sender === "bot" ? labels().bot : labels().associate;
+      li.appendChild(who);
+    }
+    const body = document.createElement("span");
+    body.className = "text";
+    body.textContent = text; // never innerHTML: creator and bot text is shown as text
+    li.appendChild(body);
+    if (extra && extra.article_id) {
+      const a = document.createElement("span");
+      a.className = "article";
+      a.textContent = labels().article + ": " + extra.article_id;
+      li.appendChild(a);
+    }
+    transcript.appendChild(li);
+    transcript.scrollTop = transcript.scrollHeight;
+    return li;
+  }
+
+  function showButtons(buttons) {
+    quick.replaceChildren();
+    (buttons || []).forEach((b) => {
+      const btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = b.title;
+      btn.addEventListener("click", () => send(b.payload, b.title));
+      quick.appendChild(btn);
+    });
+  }
+
+  async function api(path, body) {
+    const res = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin" });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || res.statusText);
+    return data;
+  }
+
+  async function start() {
+    const locale = $("locale").value;
+    const country = $("country").value || undefined;
+    transcript.replaceChildren();
+    showButtons([]);
+    const conv = await api("/widget/api/conversations", { channel: "live_chat", creator: { locale: locale, country: country } });
+    conversationId = conv.id;
+    applyLanguage(conv.language);
+    $("status-line").textContent = "";
+    await send("/greet", null, true);
+  }
+
+  async function send(text, shown, silent) {
+    if (!conversationId) await start();
+    if (!silent) add("creator", shown || text);
+    showButtons([]);
+    $("send").disabled = true;
+    try {
+      const clientId = (self.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
+      const turn = await api("/widget/api/conversations/" + conversationId + "/messages", { text: text, client_message_id: clientId });
+      applyLanguage(turn.language);
+      let buttons = [];
+      turn.replies.forEach((r) => { add("bot", r.text, r); if (r.buttons) buttons = r.buttons; });
+      showButtons(buttons);
+      if (turn.state === "queued" || turn.state === "assigned") add("system", labels().queued);
+      if (turn.state === "closed") add("system", labels().closed);
+    } catch (err) {
+      add("system", String(err.message || err));
+    } finally {
+      $("send").disabled = false;
+    }
+  }
+
+  $("composer").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = $("text").value.trim();
+    if (!text) return;
+    $("text").value = "";
+    send(text);
+  });
+  $("text").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("composer").requestSubmit(); }
+  });
+  $("start-form").addEventListener("submit", (e) => { e.preventDefault(); start(); });
+  start();
+})();

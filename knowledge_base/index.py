@@ -1,0 +1,191 @@
+"""The persisted passage index: vectors, passages and their BM25 terms, built incrementally.
+
+Layout of ``index_dir``::
+
+    manifest.json          {"version", "encoder", "articles": {"fr/withdraw-earnings": hash}, ...}
+    passages-<v>.jsonl     one passage per line, with its analysed BM25 terms
+    vectors-<v>.npy        one row per passage, same order
+
+``manifest.json`` is replaced atomically after the data files of its version
+are written, so a reader never sees a half-built index; readers notice a new
+version by the manifest's modification time and reload.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from knowledge_base.analysis import analyzer_for
+from knowledge_base.articles import Article, Passage
+from knowledge_base.encoder import Encoder
+
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class IndexedPassage:
+    """A passage with the terms BM25 uses for it."""
+
+    passage: Passage
+    terms: list[str]
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    version: int
+    articles: int
+    passages: int
+    embedded_articles: list[str]
+    removed_articles: list[str]
+    seconds: float
+
+
+@dataclass
+class IndexData:
+    """A loaded index version."""
+
+    version: int
+    encoder: str
+    passages: list[IndexedPassage]
+    vectors: np.ndarray
+    article_hashes: dict[str, str]
+
+
+def bm25_text(passage: Passage, tags: Sequence[str]) -> str:
+    """The text BM25 sees: title, heading, tags and body."""
+    return " ".join([passage.title, passage.heading, " ".join(tags), passage.text])
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    """The current manifest, or None when no index was built yet."""
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_index(index_dir: Path) -> IndexData | None:
+    """Load the version named by the manifest."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return None
+    version = manifest["version"]
+    passages: list[IndexedPassage] = []
+    with open(Path(index_dir) / f"passages-{version}.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            terms = row.pop("terms")
+            passages.append(IndexedPassage(Passage(**row), terms))
+    vectors = np.load(Path(index_dir) / f"vectors-{version}.npy")
+    return IndexData(version, manifest["encoder"], passages, vectors, manifest["articles"])
+
+
+def build_index(
+    articles: Sequence[Article],
+    encoder: Encoder,
+    index_dir: Path,
+    analyzer: Callable[[str], Callable[[str], list[str]]] = analyzer_for,
+) -> BuildReport:
+    """Bring the index in line with ``articles``, re-embedding only what changed."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    previous = load_index(index_dir)
+    reusable: dict[str, tuple[list[IndexedPassage], np.ndarray]] = {}
+    if previous is not None and previous.encoder == encoder.name:
+        rows_by_article: dict[str, list[int]] = {}
+        for i, ip in enumerate(previous.passages):
+            rows_by_article.setdefault(f"{ip.passage.locale}/{ip.passage.article_id}", []).append(i)
+        for key, rows in rows_by_article.items():
+            reusable[key] = (
+                [previous.passages[i] for i in rows],
+                previous.vectors[rows],
+            )
+
+    chunks: list[tuple[list[IndexedPassage], np.ndarray] | None] = []
+    hashes: dict[str, str] = {}
+    embedded: list[str] = []
+    pending: list[tuple[int, Article, list[Passage]]] = []
+    for article in sorted(articles, key=lambda a: a.key):
+        digest = article.content_hash()
+        hashes[article.key] = digest
+        old_hash = previous.article_hashes.get(article.key) if previous else None
+        if old_hash == digest and article.key in reusable:
+            chunks.append(reusable[article.key])
+            continue
+        pending.append((len(chunks), article, article.passages()))
+        chunks.append(None)
+        embedded.append(article.key)
+
+    # embed every changed article in one batch, then put its rows in place
+    texts = [p.embedding_text() for _, _, passages in pending for p in passages]
+    vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dimension), np.float32)
+    offset = 0
+    for slot, article, passages in pending:
+        analyse = analyzer(article.locale)
+        indexed = [IndexedPassage(p, analyse(bm25_text(p, article.tags))) for p in passages]
+        chunks[slot] = (indexed, vectors[offset : offset + len(passages)])
+        offset += len(passages)
+
+    final_passages = [ip for chunk in chunks if chunk for ip in chunk[0]]
+    final_vectors = [chunk[1] for chunk in chunks if chunk]
+    removed = sorted(set(previous.article_hashes) - set(hashes)) if previous else []
+    version = (previous.version + 1) if previous else 1
+    matrix = (
+        np.vstack(final_vectors).astype(np.float32)
+        if final_vectors
+        else np.zeros((0, encoder.dimension), dtype=np.float32)
+    )
+    if previous is None or embedded or removed or previous.encoder != encoder.name:
+        _write(index_dir, version, encoder.name, final_passages, matrix, hashes)
+    else:
+        version = previous.version
+    return BuildReport(
+        version=version,
+        articles=len(hashes),
+        passages=len(final_passages),
+        embedded_articles=embedded,
+        removed_articles=removed,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _write(
+    index_dir: Path,
+    version: int,
+    encoder: str,
+    passages: list[IndexedPassage],
+    vectors: np.ndarray,
+    hashes: dict[str, str],
+) -> None:
+    with open(index_dir / f"passages-{version}.jsonl", "w", encoding="utf-8") as fh:
+        for ip in passages:
+            row = asdict(ip.passage)
+            row["terms"] = ip.terms
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    np.save(index_dir / f"vectors-{version}.npy", vectors)
+    manifest = {
+        "version": version,
+        "encoder": encoder,
+        "built_at": time.time(),
+        "articles": hashes,
+    }
+    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".manifest-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=1)
+    os.replace(tmp, index_dir / MANIFEST)
+    # keep the previous version for readers that are still loading it
+    for path in index_dir.glob("*-*.*"):
+        stem = path.stem.rsplit("-", 1)[-1]
+        if stem.isdigit() and int(stem) < version - 1:
+            path.unlink(missing_ok=True)

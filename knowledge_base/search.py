@@ -1,0 +1,336 @@
+"""Hybrid search over the passage index: dense (faiss) + BM25, fused by reciprocal rank.
+
+Why reciprocal rank fusion: cosine similarities and BM25 scores live on
+different scales that also shift with query length and language; RRF only
+uses ranks, needs no per-language score normalisation, and is the standard
+robust choice for combining a lexical and a dense retriever. Fusion happens at
+article level (best passage of each article), because the answer is an
+article; the passage shown is then the best passage of that article in the
+creator's language (or the first fallback language that has it).
+
+The "answerable" flag is a separate, calibrated decision on the best
+article's evidence (see ``calibration.py``): fusion ranks, it does not say
+"I don't know".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge_base.analysis import analyzer_for
+from knowledge_base.calibration import Calibration, load_calibration
+from knowledge_base.encoder import Encoder
+from knowledge_base.index import MANIFEST, IndexData, load_index
+
+RRF_K = 60
+DENSE_CANDIDATES = 100
+BM25_CANDIDATES = 100
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class SearchHit:
+    """One article in a ranking, with the passage to show."""
+
+    article_id: str
+    locale: str
+    title: str
+    route: str
+    heading: str
+    passage: str
+    score: float
+    dense: float
+    bm25: float
+    locale_fallback: bool = False
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    """A ranking plus the decision whether the first hit answers the question."""
+
+    query: str
+    locale: str
+    hits: list[SearchHit] = field(default_factory=list)
+    answerable: bool = False
+    confidence: float = 0.0
+
+    @property
+    def best(self) -> SearchHit | None:
+        """The first hit, if any."""
+        return self.hits[0] if self.hits else None
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {
+            "query": self.query,
+            "locale": self.locale,
+            "answerable": self.answerable,
+            "confidence": round(self.confidence, 4),
+            "hits": [h.to_dict() for h in self.hits],
+        }
+
+
+class _State:
+    """An immutable loaded index version with its search structures."""
+
+    def __init__(self, data: IndexData, mtime: float) -> None:
+        import bm25s
+        import faiss
+
+        self.data = data
+        self.mtime = mtime
+        self.faiss = faiss.IndexFlatIP(data.vectors.shape[1] if data.vectors.size else 1)
+        if data.vectors.size:
+            self.faiss.add(np.ascontiguousarray(data.vectors, dtype=np.float32))
+        self.bm25: dict[str, tuple[object, list[int]]] = {}
+        by_locale: dict[str, list[int]] = {}
+        for i, ip in enumerate(data.passages):
+            by_locale.setdefault(ip.passage.locale, []).append(i)
+        for locale, rows in by_locale.items():
+            retriever = bm25s.BM25()
+            corpus = [data.passages[i].terms or ["_"] for i in rows]
+            retriever.index(corpus, show_progress=False)
+            self.bm25[locale] = (retriever, rows)
+        self.locales_of: dict[str, set[str]] = {}
+        for ip in data.passages:
+            self.locales_of.setdefault(ip.passage.article_id, set()).add(ip.passage.locale)
+
+
+class KnowledgeBase:
+    """The searchable knowledge base: one object hides the encoder, faiss and BM25.
+
+    ``search`` notices a newer index version on disk (written by ``kb build``
+    or the content editor) and switches to it without a restart.
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        encoder: Encoder,
+        calibration: Calibration | None = None,
+        fallback_locales: dict[str, tuple[str, ...]] | None = None,
+        analyzer: Callable[[str], Callable[[str], list[str]]] = analyzer_for,
+        answer_threshold: float | None = None,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.encoder = encoder
+        self.calibration = calibration or load_calibration()
+        if answer_threshold:
+            self.calibration = self.calibration.with_threshold(answer_threshold)
+        self.fallback_locales = fallback_locales or {"ar": ("en", "fr"), "fr": ("en",), "en": ("fr",)}
+        self.analyzer = analyzer
+        self._state: _State | None = None
+        self._lock = threading.Lock()
+
+    # -- loading -------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Load the index if a newer version is on disk; True when it changed."""
+        manifest = self.index_dir / MANIFEST
+        try:
+            mtime = os.stat(manifest).st_mtime_ns
+        except FileNotFoundError:
+            return False
+        current = self._state
+        if current is not None and current.mtime == mtime:
+            return False
+        with self._lock:
+            if self._state is not None and self._state.mtime == mtime:
+                return False
+            data = load_index(self.index_dir)
+            if data is None:
+                return False
+            if data.encoder != self.encoder.name:
+                raise RuntimeError(
+                    f"index in {self.index_dir} was built with {data.encoder!r}, "
+                    f"not {self.encoder.name!r}; run `kb build`"
+                )
+            self._state = _State(data, mtime)
+            return True
+
+    @property
+    def version(self) -> int:
+        """Index version in use (0 before the first load)."""
+        self.refresh()
+        return self._state.data.version if self._state else 0
+
+    def count(self) -> int:
+        """Number of indexed passages."""
+        self.refresh()
+        return len(self._state.data.passages) if self._state else 0
+
+    def article_ids(self) -> set[str]:
+        """Ids of every indexed article."""
+        self.refresh()
+        return set(self._state.locales_of) if self._state else set()
+
+    # -- search --------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        locale: str = "en",
+        top: int = 3,
+        mode: str = "hybrid",
+        exclude: Sequence[str] = (),
+    ) -> SearchResult:
+        """Rank articles for ``text``; ``locale`` is the creator's language."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        self.refresh()
+        state = self._state
+        result = SearchResult(query=text, locale=locale)
+        if state is None or not state.data.passages or not text.strip():
+            return result
+        query_vec = self.encoder.encode([text])
+        passage_cos = self._dense_scores(state, query_vec)
+        passage_bm25 = self._bm25_scores(state, text, locale)
+
+        dense_best = _best_per_article(state, passage_cos)
+        bm25_best = _best_per_article(state, passage_bm25) if passage_bm25 is not None else {}
+        dense_rank = _ranks(dense_best)
+        bm25_rank = _ranks({a: s for a, s in bm25_best.items() if s > 0})
+
+        fused: dict[str, float] = {}
+        for article in dense_best:
+            if article in exclude:
+                continue
+            score = 0.0
+            if mode in ("hybrid", "dense") and article in dense_rank:
+                score += 1.0 / (RRF_K + dense_rank[article])
+            if mode in ("hybrid", "bm25") and article in bm25_rank:
+                score += 1.0 / (RRF_K + bm25_rank[article])
+            if score > 0:
+                fused[article] = score
+        ranking = sorted(fused, key=lambda a: (-fused[a], -dense_best.get(a, 0.0)))[:top]
+        bm25_top = max(bm25_best.values()) if bm25_best else 0.0
+        for article in ranking:
+            hit = self._hit(state, article, locale, fused[article], passage_cos, passage_bm25)
+            hit.dense = float(dense_best.get(article, 0.0))
+            hit.bm25 = float(bm25_best.get(article, 0.0) / bm25_top) if bm25_top > 0 else 0.0
+            result.hits.append(hit)
+        if result.hits:
+            best = result.hits[0]
+            second = result.hits[1].dense if len(result.hits) > 1 else 0.0
+            result.confidence = self.calibration.confidence(
+                dense=best.dense,
+                bm25=best.bm25,
+                margin=best.dense - second,
+                agreement=float(dense_rank.get(best.article_id) == 1)
+                + float(bm25_rank.get(best.article_id) == 1),
+            )
+            result.answerable = result.confidence >= self.calibration.threshold
+        return result
+
+    def best_passage(self, article_id: str, text: str, locale: str) -> SearchHit | None:
+        """The passage of ``article_id`` that best matches ``text`` (for intent-routed topics)."""
+        self.refresh()
+        state = self._state
+        if state is None or article_id not in state.locales_of:
+            return None
+        query_vec = self.encoder.encode([text or article_id])
+        cos = (state.data.vectors @ query_vec[0]).astype(np.float32)
+        bm25 = self._bm25_scores(state, text, locale) if text.strip() else None
+        hit = self._hit(state, article_id, locale, 0.0, cos, bm25)
+        rows = [i for i, ip in enumerate(state.data.passages) if ip.passage.article_id == article_id]
+        hit.dense = float(cos[rows].max())
+        return hit
+
+    def passages_of(self, article_id: str, locale: str) -> list[tuple[str, str]]:
+        """(heading, text) of an article's passages in ``locale``."""
+        self.refresh()
+        if self._state is None:
+            return []
+        return [
+            (ip.passage.heading, ip.passage.text)
+            for ip in self._state.data.passages
+            if ip.passage.article_id == article_id and ip.passage.locale == locale
+        ]
+
+    def _dense_scores(self, state: _State, query_vec: np.ndarray) -> np.ndarray:
+        n = len(state.data.passages)
+        k = min(n, max(DENSE_CANDIDATES, n if n <= 2000 else DENSE_CANDIDATES))
+        scores, rows = state.faiss.search(np.ascontiguousarray(query_vec, dtype=np.float32), k)
+        out = np.full(n, -1.0, dtype=np.float32)
+        valid = rows[0] >= 0
+        out[rows[0][valid]] = scores[0][valid]
+        return out
+
+    def _bm25_scores(self, state: _State, text: str, locale: str) -> np.ndarray | None:
+        if locale not in state.bm25:
+            return None
+        retriever, rows = state.bm25[locale]
+        terms = self.analyzer(locale)(text)
+        out = np.zeros(len(state.data.passages), dtype=np.float32)
+        if not terms:
+            return out
+        scores = retriever.get_scores(terms)  # type: ignore[attr-defined]
+        out[rows] = scores
+        return out
+
+    def _hit(
+        self,
+        state: _State,
+        article: str,
+        locale: str,
+        score: float,
+        cos: np.ndarray,
+        bm25: np.ndarray | None,
+    ) -> SearchHit:
+        available = state.locales_of[article]
+        order = [locale, *self.fallback_locales.get(locale, ()), "en", "fr", "ar"]
+        shown = next((loc for loc in order if loc in available), sorted(available)[0])
+        rows = [
+            i
+            for i, ip in enumerate(state.data.passages)
+            if ip.passage.article_id == article and ip.passage.locale == shown
+        ]
+        bm = bm25[rows] if bm25 is not None and shown == locale else np.zeros(len(rows))
+        bm_norm = bm / bm.max() if bm.max() > 0 else bm
+        # the passage to show: mostly meaning, with a nudge towards shared words
+        passage_score = cos[rows] + 0.15 * bm_norm
+        row = rows[int(np.argmax(passage_score))]
+        p = state.data.passages[row].passage
+        return SearchHit(
+            article_id=article,
+            locale=shown,
+            title=p.title,
+            route=p.route,
+            heading=p.heading,
+            passage=p.text,
+            score=score,
+            dense=0.0,
+            bm25=0.0,
+            locale_fallback=shown != locale,
+        )
+
+
+def _best_per_article(state: _State, scores: np.ndarray) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for i, ip in enumerate(state.data.passages):
+        a = ip.passage.article_id
+        s = float(scores[i])
+        if s > best.get(a, -np.inf):
+            best[a] = s
+    return best
+
+
+def _ranks(scores: dict[str, float]) -> dict[str, int]:
+    ordered = sorted(scores, key=lambda a: -scores[a])
+    return {a: i + 1 for i, a in enumerate(ordered)}
+
+
+def result_json(result: SearchResult) -> str:
+    """Compact JSON of a result (used by ``kb search --json``)."""
+    return json.dumps(result.to_dict(), ensure_ascii=False)
