@@ -32,11 +32,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     detector = app.config.get("LANGUAGE_DETECTOR") or shared_detector()
     rasa = RasaClient(app.config["RASA_URL"], float(app.config["RASA_TIMEOUT"]))
     app.extensions["db"] = db
+    screen = app.config.get("SAFETY_SCREEN")
+    if screen is None:
+        from handoff.safety.screen import default_screen
+
+        screen = default_screen()
     app.extensions["conversations"] = ConversationService(
-        db, rasa, detector, default_locale=app.config.get("DEFAULT_LOCALE", "en")
+        db, rasa, detector, default_locale=app.config.get("DEFAULT_LOCALE", "en"), screen=screen
     )
+    ready = threading.Event()
+    app.extensions["ready"] = ready
     if app.config["PRELOAD_LANGUAGE_MODELS"]:
-        threading.Thread(target=detector.preload, name="lingua-preload", daemon=True).start()
+        # lingua's models take seconds to load: do it now, not on a creator's first message
+        def _preload() -> None:
+            detector.preload()
+            ready.set()
+
+        threading.Thread(target=_preload, name="lingua-preload", daemon=True).start()
+    else:
+        ready.set()
 
     register_error_handlers(app)
 
@@ -45,6 +59,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_bp)
     app.register_blueprint(widget_bp)
+
+    @app.get("/favicon.ico")
+    def favicon():  # type: ignore[no-untyped-def]
+        """No icon; answer quickly instead of a 404 in every browser console."""
+        return "", 204
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]

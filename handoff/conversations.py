@@ -27,9 +27,12 @@ from handoff.models import (
     ConversationEvent,
     Handoff,
     Message,
+    SafetyDecision,
     utcnow,
 )
-from handoff.routing import queue_for, priority_for
+from handoff.routing import SAFETY_PRIORITY, priority_for, queue_for
+from handoff.safety.resources import safety_reply
+from handoff.safety.screen import SafetyScreen, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +84,19 @@ def transition(session: Session, conv: Conversation, to_state: str, actor: str =
 class ConversationService:
     """Creates conversations and runs each creator message through the assistant."""
 
-    def __init__(self, db: Database, rasa: RasaClient, detector: LanguageDetector, default_locale: str = "en") -> None:
+    def __init__(
+        self,
+        db: Database,
+        rasa: RasaClient,
+        detector: LanguageDetector,
+        default_locale: str = "en",
+        screen: SafetyScreen | None = None,
+    ) -> None:
         self.db = db
         self.rasa = rasa
         self.detector = detector
         self.default_locale = default_locale
+        self.screen = screen
 
     # -- creating ------------------------------------------------------------
 
@@ -128,6 +139,11 @@ class ConversationService:
         conv, message, duplicate = stored
         if duplicate:
             return self._replay(conv, message)
+        if self.screen is not None:
+            verdict = self.screen.screen(text)
+            if verdict.flagged:
+                return self._escalate_safety(conv.id, message.id, verdict)
+            self._record_decision(conv.id, message.id, verdict)
         if conv.state != "bot":
             return TurnResult(conv, message)
         if conv.language not in SUPPORTED:
@@ -255,6 +271,71 @@ class ConversationService:
         conv.handoff = full
         transition(s, conv, "queued", actor="assistant", reason=reason, queue=queue)
         return full
+
+    def _record_decision(self, conversation_id: str, message_id: int, verdict: Verdict, s: Session | None = None) -> None:
+        row = SafetyDecision(
+            conversation_id=conversation_id, message_id=message_id, flagged=verdict.flagged,
+            category=verdict.category, score=verdict.score, signals=verdict.signals,
+        )
+        if s is not None:
+            s.add(row)
+            return
+        with self.db.session() as session:
+            session.add(row)
+
+    def _escalate_safety(self, conversation_id: str, message_id: int, verdict: Verdict) -> TurnResult:
+        """Stop the bot, send the category's message and resources, move to the top of the safety queue."""
+        with self.db.session() as s:
+            conv = s.get(Conversation, conversation_id, with_for_update=True)
+            assert conv is not None
+            message = s.get(Message, message_id)
+            assert message is not None
+            self._record_decision(conv.id, message_id, verdict, s)
+            safety = {"category": verdict.category, "evidence": verdict.evidence, "score": round(verdict.score, 4),
+                      "message_id": message_id}
+            previous = dict(conv.handoff or {})
+            first = next((m.text for m in conv.messages if m.sender == "creator"), message.text)
+            payload = {
+                **{k: v for k, v in previous.items() if k in ("details", "articles_shown", "intent_ranking")},
+                "reason": "safety",
+                "queue": "safety",
+                "priority": SAFETY_PRIORITY,
+                "summary": f"SAFETY: {verdict.category} | lang {conv.language} | evidence: \u201c{verdict.evidence[:160]}\u201d"
+                + (f" | first message: \u201c{first[:120]}\u201d" if first != message.text else ""),
+                "language": conv.language,
+                "safety": safety,
+            }
+            payload.setdefault("details", {})
+            payload.setdefault("articles_shown", [])
+            payload.setdefault("intent_ranking", [])
+            if conv.state == "assigned":
+                payload["previous_assignee"] = conv.assigned_to
+                payload["moved_from_queue"] = conv.queue
+                transition(s, conv, "queued", actor="safety_screen", reason="safety", category=verdict.category)
+            elif conv.state == "queued":
+                payload["moved_from_queue"] = conv.queue
+                s.add(ConversationEvent(conversation_id=conv.id, kind="safety_move", from_state="queued",
+                                        to_state="queued", data={"from_queue": conv.queue}))
+            if conv.state == "bot":
+                full = self._record_handoff(s, conv, payload)
+            else:
+                full = {**payload, "transcript_message_count": len(conv.messages)}
+                s.add(Handoff(conversation_id=conv.id, reason="safety", queue="safety",
+                              priority=SAFETY_PRIORITY, payload=full))
+                conv.queue = "safety"
+                conv.priority = SAFETY_PRIORITY
+                conv.handoff_reason = "safety"
+                conv.handoff = full
+                conv.queued_at = conv.queued_at or utcnow()
+            reply = Message(
+                conversation_id=conv.id, sender="bot",
+                text=safety_reply(verdict.category or "harassment", conv.language, conv.creator_country),
+                data={"article_id": None, "source": "safety", "category": verdict.category},
+                language=conv.language, reply_to=message_id,
+            )
+            s.add(reply)
+            s.flush()
+            return TurnResult(conv, message, [reply], full)
 
     def _hand_over(
         self, conversation_id: str, message_id: int, reason: str, bot_text_key: str, detail: str | None = None

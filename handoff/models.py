@@ -131,3 +131,18 @@ class ConversationEvent(Base):
     actor: Mapped[str] = mapped_column(String(64), default="system")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SafetyDecision(Base):
+    """The safety screen's decision on one creator message (audit and tuning; never shown to creators)."""
+
+    __tablename__ = "safety_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    flagged: Mapped[bool] = mapped_column(default=False)
+    category: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(default=0.0)
+    signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

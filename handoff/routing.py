@@ -10,7 +10,8 @@ PAYMENT_ARTICLES = {"payout-missing", "withdraw-earnings", "tax-information"}
 ACCOUNT_TOPICS = {"hacked_account", "ban_appeal", "impersonation"}
 PAYMENT_TOPICS = {"payout_missing"}
 
-BASE_PRIORITY = {"safety": 100, "account": 20, "payments": 20, "general": 10}
+SAFETY_PRIORITY = 100
+BASE_PRIORITY = {"safety": SAFETY_PRIORITY, "account": 20, "payments": 20, "general": 10}
 
 
 def queue_for(reason: str, payload: dict[str, Any]) -> str:

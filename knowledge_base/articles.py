@@ -36,6 +36,7 @@ class Passage:
     text: str
     position: int
     route: str
+    kind: str = "section"  # "section": shown to creators; "question": example question, only matched
 
     @property
     def key(self) -> str:
@@ -44,6 +45,8 @@ class Passage:
 
     def embedding_text(self) -> str:
         """The text given to the sentence encoder."""
+        if self.kind == "question":
+            return self.text
         heading = f"{self.heading}. " if self.heading else ""
         return f"{self.title}. {heading}{self.text}"
 
@@ -62,6 +65,7 @@ class Article:
     updated: str = ""
     version: int = 1
     related: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
     source: str = ""
     meta_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
@@ -73,7 +77,8 @@ class Article:
     def content_hash(self) -> str:
         """Hash of everything that affects search, so unchanged articles are not re-embedded."""
         h = hashlib.sha256()
-        for part in (self.id, self.locale, self.title, self.route, " ".join(self.tags), self.body):
+        parts = (self.id, self.locale, self.title, self.route, " ".join(self.tags), "\n".join(self.questions), self.body)
+        for part in parts:
             h.update(part.encode("utf-8"))
             h.update(b"\0")
         return h.hexdigest()[:16]
@@ -99,10 +104,15 @@ class Article:
             intro = sections[0][1]
             heading, text = sections[1]
             sections = [(heading, f"{intro}\n{text}")] + sections[2:]
-        return [
+        passages = [
             Passage(self.id, self.locale, self.title, heading, text, i, self.route)
             for i, (heading, text) in enumerate(sections)
         ]
+        passages += [
+            Passage(self.id, self.locale, self.title, "", q, len(sections) + i, self.route, kind="question")
+            for i, q in enumerate(self.questions)
+        ]
+        return passages
 
     def to_markdown(self) -> str:
         """Serialise back to the on-disk format (front matter + body)."""
@@ -117,6 +127,8 @@ class Article:
             "version": self.version,
             "related": list(self.related),
         }
+        if self.questions:
+            meta["questions"] = list(self.questions)
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None)
         return f"---\n{front}---\n{self.body.strip()}\n"
 
@@ -166,9 +178,19 @@ def parse_article(text: str, source: str = "<string>") -> Article:
         updated=str(meta.get("updated") or ""),
         version=version,
         related=tuple(str(r) for r in (meta.get("related") or [])),
+        questions=_questions(meta.get("questions"), source, meta_lines.get("questions", 1)),
         source=source,
         meta_lines=meta_lines,
     )
+
+
+def _questions(value: Any, source: str, line: int) -> tuple[str, ...]:
+    """The optional example questions: a list of strings."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(q, str) and q.strip() for q in value):
+        raise ArticleFormatError(source, line, "'questions' must be a list of non-empty strings")
+    return tuple(q.strip() for q in value)
 
 
 def _field_lines(front: str) -> dict[str, int]:

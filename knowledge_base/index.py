@@ -62,7 +62,9 @@ class IndexData:
 
 
 def bm25_text(passage: Passage, tags: Sequence[str]) -> str:
-    """The text BM25 sees: title, heading, tags and body."""
+    """The text BM25 sees: title, heading, tags and body (a question passage: the question)."""
+    if passage.kind == "question":
+        return passage.text
     return " ".join([passage.title, passage.heading, " ".join(tags), passage.text])
 
 

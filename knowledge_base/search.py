@@ -201,6 +201,11 @@ class KnowledgeBase:
         bm25_best = _best_per_article(state, passage_bm25) if passage_bm25 is not None else {}
         dense_rank = _ranks(dense_best)
         bm25_rank = _ranks({a: s for a, s in bm25_best.items() if s > 0})
+        if mode == "hybrid" and passage_bm25 is not None:
+            # BM25 only sees articles written in the query's language; an article that
+            # has no version in it is judged by its dense rank alone instead of being
+            # pushed down for lacking a BM25 rank.
+            bm25_rank = _with_dense_proxy(bm25_rank, dense_rank, state, locale)
 
         fused: dict[str, float] = {}
         for article in dense_best:
@@ -255,7 +260,7 @@ class KnowledgeBase:
         return [
             (ip.passage.heading, ip.passage.text)
             for ip in self._state.data.passages
-            if ip.passage.article_id == article_id and ip.passage.locale == locale
+            if ip.passage.article_id == article_id and ip.passage.locale == locale and ip.passage.kind == "section"
         ]
 
     def _dense_scores(self, state: _State, query_vec: np.ndarray) -> np.ndarray:
@@ -294,7 +299,7 @@ class KnowledgeBase:
         rows = [
             i
             for i, ip in enumerate(state.data.passages)
-            if ip.passage.article_id == article and ip.passage.locale == shown
+            if ip.passage.article_id == article and ip.passage.locale == shown and ip.passage.kind == "section"
         ]
         bm = bm25[rows] if bm25 is not None and shown == locale else np.zeros(len(rows))
         bm_norm = bm / bm.max() if bm.max() > 0 else bm
@@ -324,6 +329,17 @@ def _best_per_article(state: _State, scores: np.ndarray) -> dict[str, float]:
         if s > best.get(a, -np.inf):
             best[a] = s
     return best
+
+
+def _with_dense_proxy(
+    bm25_rank: dict[str, int], dense_rank: dict[str, int], state: _State, locale: str
+) -> dict[str, int]:
+    """Fill in BM25 ranks of articles missing in ``locale`` with their dense rank."""
+    out = dict(bm25_rank)
+    for article, rank in dense_rank.items():
+        if article not in out and locale not in state.locales_of.get(article, set()):
+            out[article] = rank
+    return out
 
 
 def _ranks(scores: dict[str, float]) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.conversation import language_of, latest_text, shown_articles
@@ -17,6 +17,7 @@ from bot.actions.topics import (
     LANGUAGE_NAMES,
     SAFETY_ARTICLES,
     TOPIC_ARTICLES,
+    TOPIC_FORMS,
 )
 from knowledge_base.search import SearchHit
 
@@ -83,21 +84,13 @@ def after_answer(
             SlotSet("pending_topic", ARTICLE_TOPICS.get(hit.article_id, "general")),
         ]
     dispatcher.utter_message(response="utter_did_that_help")
-    return events + [SlotSet("awaiting_feedback", True), SlotSet("handoff_offered", False)]
+    return events + [SlotSet("awaiting_feedback", True), SlotSet("handoff_offered", False), SlotSet("pending_topic", None)]
 
 
 def _with_slots(tracker: Tracker, slots: dict[str, Any]) -> Tracker:
     """A copy of the tracker with some slots replaced (for payloads built in the same turn)."""
-    copy = Tracker(
-        tracker.sender_id,
-        {**tracker.slots, **slots},
-        tracker.latest_message,
-        tracker.events,
-        tracker.paused,
-        tracker.followup_action,
-        tracker.active_loop,
-        tracker.latest_action_name,
-    )
+    copy = tracker.copy()
+    copy.slots = {**tracker.slots, **slots}
     return copy
 
 
@@ -139,52 +132,76 @@ class ActionAnswerFromKb(Action):
         return after_answer(dispatcher, tracker, result.best, result.confidence, text)
 
 
-class ActionNextArticle(Action):
+def next_article(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The answer did not help: offer the next good article, else hand off (``not_resolved``)."""
-
-    def name(self) -> str:
-        return "action_next_article"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        shown = shown_articles(tracker)
-        if shown:
-            shown[-1]["helpful"] = False
-        question = tracker.get_slot("last_question") or ""
-        tmp = _with_slots(tracker, {"articles_shown": shown})
-        events: list[EventType] = [SlotSet("articles_shown", shown), SlotSet("awaiting_feedback", False)]
-        if question and len(shown) < MAX_ARTICLES_PER_QUESTION:
-            result = knowledge_base().search(
-                question, locale=language_of(tracker), top=3, exclude=[a["article_id"] for a in shown]
-            )
-            if result.answerable and result.best is not None:
-                dispatcher.utter_message(response="utter_next_article_intro")
-                return events + after_answer(dispatcher, tmp, result.best, result.confidence, question)
-        if shown:
-            dispatcher.utter_message(response="utter_no_better_article")
-        dispatcher.utter_message(json_message=build_handoff(tmp, "not_resolved"))
-        dispatcher.utter_message(response="utter_handoff")
-        return events + [SlotSet("handoff_offered", False)]
+    shown = shown_articles(tracker)
+    if shown:
+        shown[-1]["helpful"] = False
+    question = tracker.get_slot("last_question") or ""
+    tmp = _with_slots(tracker, {"articles_shown": shown})
+    events: list[EventType] = [SlotSet("articles_shown", shown), SlotSet("awaiting_feedback", False)]
+    if question and len(shown) < MAX_ARTICLES_PER_QUESTION:
+        result = knowledge_base().search(
+            question, locale=language_of(tracker), top=3, exclude=[a["article_id"] for a in shown]
+        )
+        if result.answerable and result.best is not None:
+            dispatcher.utter_message(response="utter_next_article_intro")
+            return events + after_answer(dispatcher, tmp, result.best, result.confidence, question)
+    if shown:
+        dispatcher.utter_message(response="utter_no_better_article")
+    dispatcher.utter_message(json_message=build_handoff(tmp, "not_resolved"))
+    dispatcher.utter_message(response="utter_handoff")
+    return events + [SlotSet("handoff_offered", False), SlotSet("pending_topic", None)]
 
 
-class ActionResolveConversation(Action):
+def resolve(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """The creator confirmed the answer: close as resolved by the assistant."""
+    shown = shown_articles(tracker)
+    if shown:
+        shown[-1]["helpful"] = True
+    dispatcher.utter_message(response="utter_glad_resolved")
+    dispatcher.utter_message(json_message={"resolved": True, "event": {"kind": "resolved", "articles": shown}})
+    return [
+        SlotSet("articles_shown", []),
+        SlotSet("awaiting_feedback", False),
+        SlotSet("handoff_offered", False),
+        SlotSet("pending_topic", None),
+        SlotSet("fallback_count", 0),
+    ]
+
+
+def accept_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Yes to "do you want a person?": gather the topic's details first, or hand over now."""
+    topic = tracker.get_slot("pending_topic")
+    if topic in TOPIC_FORMS:
+        dispatcher.utter_message(response="utter_form_intro")
+        return [SlotSet("handoff_offered", False), FollowupAction(TOPIC_FORMS[topic])]
+    dispatcher.utter_message(json_message=build_handoff(tracker, "account_action"))
+    dispatcher.utter_message(response="utter_handoff")
+    return [SlotSet("handoff_offered", False), SlotSet("pending_topic", None), SlotSet("articles_shown", [])]
+
+
+class ActionHandleFeedback(Action):
+    """Yes, no, thanks: what they mean depends on what the bot just asked."""
 
     def name(self) -> str:
-        return "action_resolve_conversation"
+        return "action_handle_feedback"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        shown = shown_articles(tracker)
-        if shown:
-            shown[-1]["helpful"] = True
-        dispatcher.utter_message(response="utter_glad_resolved")
-        dispatcher.utter_message(json_message={"resolved": True, "event": {"kind": "resolved", "articles": shown}})
-        return [
-            SlotSet("articles_shown", []),
-            SlotSet("awaiting_feedback", False),
-            SlotSet("handoff_offered", False),
-            SlotSet("fallback_count", 0),
-        ]
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        positive = intent in ("affirm", "feedback_helpful", "thanks")
+        if tracker.get_slot("awaiting_feedback"):
+            return resolve(dispatcher, tracker) if positive else next_article(dispatcher, tracker)
+        if tracker.get_slot("handoff_offered"):
+            if intent == "affirm":
+                return accept_handoff(dispatcher, tracker)
+            dispatcher.utter_message(response="utter_youre_welcome" if positive else "utter_handoff_declined")
+            return [SlotSet("handoff_offered", False), SlotSet("pending_topic", None)]
+        if positive:
+            dispatcher.utter_message(response="utter_youre_welcome")
+            return []
+        if tracker.get_slot("last_question") and shown_articles(tracker):
+            return next_article(dispatcher, tracker)
+        return low_confidence(dispatcher, tracker, [])

@@ -81,16 +81,3 @@ class ActionSafetyHandoff(Action):
         )
         dispatcher.utter_message(response="utter_handoff")
         return [ActiveLoop(None), *reset_events()]
-
-
-class ActionDeclineHandoff(Action):
-    """The creator said no to the offered handoff."""
-
-    def name(self) -> str:
-        return "action_decline_handoff"
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_handoff_declined")
-        return [SlotSet("handoff_offered", False), SlotSet("pending_topic", None)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from knowledge_base.encoder import load_encoder
@@ -32,3 +33,14 @@ def use_knowledge_base(kb: KnowledgeBase | None) -> None:
     global _kb
     with _lock:
         _kb = kb
+
+
+def warm_up() -> None:
+    """Load the encoder, the index and every language's analyzer before the first creator asks."""
+    kb = knowledge_base()
+    for locale in ("en", "fr", "ar"):
+        kb.search("warm up", locale=locale)
+
+
+if os.environ.get("KB_WARM_UP", "true").lower() not in ("0", "false", "no"):
+    threading.Thread(target=warm_up, name="kb-warm-up", daemon=True).start()

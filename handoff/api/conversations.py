@@ -65,7 +65,30 @@ def get_conversation(conversation_id: str):  # type: ignore[no-untyped-def]
     return jsonify(serialize_conversation(conv))
 
 
+@bp.get("/queues/<queue>")
+@require_token
+def list_queue(queue: str):  # type: ignore[no-untyped-def]
+    """Conversations waiting in ``queue``, most urgent first."""
+    from handoff.queue import waiting
+
+    with current_app.extensions["db"].session() as s:
+        try:
+            rows = waiting(s, queue)
+        except ValueError as exc:
+            raise ApiError(404, str(exc)) from None
+        items = [
+            {
+                "id": c.id, "channel": c.channel, "language": c.language, "priority": c.priority,
+                "reason": c.handoff_reason, "queued_at": c.queued_at.isoformat() if c.queued_at else None,
+                "category": ((c.handoff or {}).get("safety") or {}).get("category"),
+            }
+            for c in rows
+        ]
+    return jsonify({"queue": queue, "conversations": items})
+
+
 @bp.get("/health")
 def health():  # type: ignore[no-untyped-def]
-    """Liveness of the hub and whether Rasa answers."""
-    return jsonify({"hub": "ok", "assistant": "up" if service().rasa.is_up() else "down"})
+    """Liveness of the hub, whether its models are loaded, and whether Rasa answers."""
+    ready = current_app.extensions["ready"].is_set()
+    return jsonify({"hub": "ok", "ready": ready, "assistant": "up" if service().rasa.is_up() else "down"})

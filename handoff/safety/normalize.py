@@ -1,0 +1,33 @@
+"""Text normalisation shared by the safety lexicon and its patterns."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TASHKEEL = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]")
+_REPEAT3 = re.compile(r"(.)\1{2,}")
+_REPEAT2 = re.compile(r"(.)\1+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, strip Latin accents, unify Arabic letter forms, squeeze spaces and letter runs to two."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not (unicodedata.combining(c) and ord(c) < 0x0600)
+    )
+    text = unicodedata.normalize("NFC", text)
+    text = _TASHKEEL.sub("", text).replace("\u0640", "")
+    text = re.sub("[إأآٱ]", "ا", text)
+    text = text.replace("ى", "ي").replace("ة", "ه").replace("ؤ", "و").replace("ئ", "ي")
+    text = text.replace("’", "'").replace("`", "'")
+    text = _REPEAT3.sub(r"\1\1", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def variants(text: str) -> list[str]:
+    """The normalised text, and the same with every letter run squeezed to one ("diie" -> "die")."""
+    base = normalize(text)
+    squeezed = _REPEAT2.sub(r"\1", base)
+    return [base] if squeezed == base else [base, squeezed]

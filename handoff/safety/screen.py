@@ -1,0 +1,95 @@
+"""The safety screen: lexicon, exemplar similarity and (when present) Rasa's safety intent, combined.
+
+Decision rule (explainable, tested per signal):
+- a lexicon match that is neither figurative (benign guard) nor negated flags
+  the message with that category (strongest signal, score 1.0);
+- otherwise, a similarity to a category's exemplars of at least
+  ``similarity_threshold`` that beats the nearest benign exemplar by
+  ``benign_margin`` flags it;
+- Rasa's ``safety_concern`` intent, when the message went through Rasa,
+  raises a flag only together with a similarity of at least
+  ``intent_similarity_floor`` (it names no category on its own).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from handoff.safety.exemplars import ExemplarIndex
+from handoff.safety.lexicon import CATEGORIES, Lexicon
+
+# which category wins when several signals fire: the most urgent first
+URGENCY = ("self_harm", "minor_safety", "threats", "sextortion", "account_takeover", "doxxing", "harassment")
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """Thresholds of the similarity signal, chosen on the safety dev set (see `make bench`)."""
+
+    similarity_threshold: float = 0.62
+    benign_margin: float = 0.05
+    intent_similarity_floor: float = 0.45
+
+
+@dataclass
+class Verdict:
+    """The screen's decision about one message, with the signals behind it (for audit)."""
+
+    flagged: bool
+    category: str | None
+    score: float
+    evidence: str
+    signals: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+class SafetyScreen:
+    """Screens one message; thread-safe after construction."""
+
+    def __init__(self, lexicon: Lexicon, exemplars: ExemplarIndex | None, settings: ScreenSettings | None = None):
+        self.lexicon = lexicon
+        self.exemplars = exemplars
+        self.settings = settings or ScreenSettings()
+
+    def screen(self, text: str, nlu_intent: str | None = None) -> Verdict:
+        """Decide whether ``text`` is a safety concern, and which."""
+        matches = self.lexicon.match(text)
+        signals: dict[str, Any] = {"lexicon": [m.__dict__ for m in matches]}
+        similarity = self.exemplars.score(text) if self.exemplars is not None else None
+        if similarity is not None:
+            signals["similarity"] = asdict(similarity)
+        if nlu_intent:
+            signals["nlu_intent"] = nlu_intent
+        if matches:
+            categories = {m.category for m in matches}
+            category = next(c for c in URGENCY if c in categories)
+            evidence = next(m.text for m in matches if m.category == category)
+            return Verdict(True, category, 1.0, evidence, signals)
+        s = self.settings
+        if similarity is not None and similarity.category in CATEGORIES:
+            clear = similarity.score - similarity.benign >= s.benign_margin
+            if similarity.score >= s.similarity_threshold and clear:
+                return Verdict(True, similarity.category, similarity.score, text[:200], signals)
+            if nlu_intent == "safety_concern" and similarity.score >= s.intent_similarity_floor and clear:
+                return Verdict(True, similarity.category, similarity.score, text[:200], signals)
+        return Verdict(False, None, similarity.score if similarity else 0.0, "", signals)
+
+
+_screen: SafetyScreen | None = None
+_lock = threading.Lock()
+
+
+def default_screen() -> SafetyScreen:
+    """The process-wide screen (lexicon files and the multilingual encoder), built once."""
+    global _screen
+    with _lock:
+        if _screen is None:
+            from knowledge_base.encoder import load_encoder
+
+            _screen = SafetyScreen(Lexicon(), ExemplarIndex(load_encoder("use-multilingual")))
+        return _screen
