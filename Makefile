@@ -57,8 +57,9 @@ test: setup train index browsers ## run every test (unit, Rasa, end-to-end, brow
 test-fast: setup ## unit tests only
 	$(PY) -m pytest -q tests/unit
 
-bench: setup train index ## benchmarks; figures go to var/bench/
+bench: setup train index ## benchmarks (knowledge base, safety); figures go to var/bench/
 	$(PY) -m benchmarks.kb
+	$(PY) -m benchmarks.safety
 
 bench-nlu: setup ## NLU cross-validation of config.yml vs Rasa's default pipeline (slow)
 	@scripts/bench-nlu

@@ -13,6 +13,8 @@ from handoff.assistant import RasaClient
 from handoff.conversations import ConversationService
 from handoff.db import Database, migrate
 from handoff.errors import register_error_handlers
+from handoff.events import Broker
+from handoff.work import Work
 from handoff.language import shared_detector
 from handoff.settings import HubSettings
 
@@ -37,9 +39,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         from handoff.safety.screen import default_screen
 
         screen = default_screen()
+    broker = Broker()
+    app.extensions["broker"] = broker
     app.extensions["conversations"] = ConversationService(
-        db, rasa, detector, default_locale=app.config.get("DEFAULT_LOCALE", "en"), screen=screen
+        db, rasa, detector, default_locale=app.config.get("DEFAULT_LOCALE", "en"), screen=screen, broker=broker
     )
+    app.extensions["work"] = Work(db, broker)
     ready = threading.Event()
     app.extensions["ready"] = ready
     if app.config["PRELOAD_LANGUAGE_MODELS"]:
@@ -52,13 +57,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         ready.set()
 
+    if app.config.get("SAFETY_ONCALL_WEBHOOK"):
+        from handoff.safety.oncall import OnCallAlerter, webhook_sender
+
+        app.extensions["oncall"] = OnCallAlerter(
+            db, webhook_sender(app.config["SAFETY_ONCALL_WEBHOOK"]), float(app.config["SAFETY_CLAIM_TIMEOUT"]),
+            poll=min(15.0, float(app.config["SAFETY_CLAIM_TIMEOUT"]) / 4),
+        ).start()
+
     register_error_handlers(app)
 
     from handoff.api.conversations import bp as api_bp
     from handoff.channels.widget import bp as widget_bp
+    from handoff.console.views import bp as console_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(widget_bp)
+    app.register_blueprint(console_bp)
 
     @app.get("/favicon.ico")
     def favicon():  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from handoff.assistant import AssistantUnavailable, BotTurn, RasaClient
 from handoff.db import Database
+from handoff.events import Broker
 from handoff.hub_messages import hub_text
 from handoff.language import SUPPORTED, LanguageDetector
 from handoff.models import (
@@ -35,6 +37,7 @@ from handoff.safety.resources import safety_reply
 from handoff.safety.screen import SafetyScreen, Verdict
 
 log = logging.getLogger(__name__)
+RATING = re.compile(r"^/rate([1-5])$")
 
 
 class InvalidTransition(Exception):
@@ -91,12 +94,14 @@ class ConversationService:
         detector: LanguageDetector,
         default_locale: str = "en",
         screen: SafetyScreen | None = None,
+        broker: Broker | None = None,
     ) -> None:
         self.db = db
         self.rasa = rasa
         self.detector = detector
         self.default_locale = default_locale
         self.screen = screen
+        self.broker = broker or Broker()
 
     # -- creating ------------------------------------------------------------
 
@@ -133,6 +138,42 @@ class ConversationService:
 
     def receive(self, conversation_id: str, text: str, client_message_id: str | None = None) -> TurnResult | None:
         """Store the message, then let the assistant answer if the bot owns the conversation."""
+        rating = RATING.match(text.strip())
+        if rating:
+            rated = self._rate(conversation_id, int(rating.group(1)), text, client_message_id)
+            if rated is not None:
+                return rated
+        result = self._receive(conversation_id, text, client_message_id)
+        if result is not None and not result.duplicate:
+            self._publish(result)
+        return result
+
+    def _publish(self, result: TurnResult) -> None:
+        conv = result.conversation
+        for m in [result.message, *result.replies]:
+            self.broker.publish(f"conversation:{conv.id}", {"type": "message", "id": m.id, "message": serialize_message(m)})
+        event = {"type": "state", "conversation_id": conv.id, "state": conv.state, "queue": conv.queue}
+        self.broker.publish(f"conversation:{conv.id}", event)
+        self.broker.publish("inbox", event)
+
+    def _rate(self, conversation_id: str, value: int, text: str, client_message_id: str | None) -> TurnResult | None:
+        """A 1-5 satisfaction rating after a person resolved the conversation (does not reopen it)."""
+        with self.db.session() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None or conv.state != "closed" or conv.resolution in (None, "assistant"):
+                return None
+            conv.satisfaction = value
+            message = Message(conversation_id=conv.id, sender="creator", text=text, language=conv.language,
+                              client_message_id=client_message_id, data={"rating": value})
+            s.add(message)
+            s.add(ConversationEvent(conversation_id=conv.id, kind="satisfaction", data={"rating": value}))
+            reply = Message(conversation_id=conv.id, sender="bot", text=hub_text("thanks_for_rating", conv.language),
+                            data={"source": "hub"}, language=conv.language, reply_to=None)
+            s.add(reply)
+            s.flush()
+            return TurnResult(conv, message, [reply])
+
+    def _receive(self, conversation_id: str, text: str, client_message_id: str | None = None) -> TurnResult | None:
         stored = self._store_inbound(conversation_id, text, client_message_id)
         if stored is None:
             return None
@@ -378,7 +419,7 @@ def serialize_message(m: Message) -> dict[str, Any]:
     }
     if m.client_message_id:
         out["client_message_id"] = m.client_message_id
-    extra = {k: v for k, v in (m.data or {}).items() if k in ("buttons", "title", "locale", "score", "image")}
+    extra = {k: v for k, v in (m.data or {}).items() if k in ("buttons", "title", "locale", "score", "image", "associate")}
     out.update(extra)
     return out
 
@@ -386,7 +427,7 @@ def serialize_message(m: Message) -> dict[str, Any]:
 def serialize_reply(m: Message) -> dict[str, Any]:
     """A bot reply as returned by the messages endpoint."""
     data = m.data or {}
-    out = {"text": m.text, "article_id": data.get("article_id")}
+    out = {"id": m.id, "text": m.text, "article_id": data.get("article_id")}
     for key in ("buttons", "title", "locale", "score", "locale_fallback", "image"):
         if key in data:
             out[key] = data[key]

@@ -27,13 +27,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api/") or request.path.startswith("/widget/api/"):
+        if request.path.startswith(("/api/", "/widget/api/", "/console/api/")):
             return jsonify({"error": exc.description or exc.name}), exc.code or 500
         return exc
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("unhandled error on %s", request.path)
-        if request.path.startswith("/api/") or request.path.startswith("/widget/api/"):
+        if request.path.startswith(("/api/", "/widget/api/", "/console/api/")):
             return jsonify({"error": "internal error; the request was logged"}), 500
         return "Internal error", 500

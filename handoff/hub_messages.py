@@ -11,6 +11,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "ar": "عذرًا، يواجه المساعد مشكلة في الوقت الحالي. نقلتُ رسالتك إلى أحد أعضاء فريق الدعم، وسيرد "
         "عليك هنا دون أن تحتاج إلى إعادة شرح طلبك.",
     },
+    "thanks_for_rating": {
+        "en": "Thanks for your feedback!",
+        "fr": "Merci pour votre retour !",
+        "ar": "شكرًا على تقييمك!",
+    },
+    "rate_us": {
+        "en": "Your conversation has been resolved. How would you rate the help you got, from 1 (poor) to 5 (great)?",
+        "fr": "Votre demande a été traitée. Quelle note donneriez-vous à l'aide reçue, de 1 (mauvaise) à 5 (excellente) ?",
+        "ar": "تمت معالجة طلبك. كيف تقيّم المساعدة التي حصلت عليها، من 1 (ضعيفة) إلى 5 (ممتازة)؟",
+    },
     "unsupported_language": {
         "en": "Sorry, I can only help in English, French or Arabic. I'm passing you to a member of our team. "
         "/ Désolé, je ne peux aider qu'en anglais, en français ou en arabe. Je vous transfère à un membre "

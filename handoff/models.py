@@ -70,6 +70,7 @@ class Conversation(Base):
     handoff: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     assigned_to: Mapped[str | None] = mapped_column(String(64))
     resolution: Mapped[str | None] = mapped_column(String(32))
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     queued_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -145,4 +146,46 @@ class SafetyDecision(Base):
     category: Mapped[str | None] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(default=0.0)
     signals: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+ROLES = ("associate", "safety_specialist", "team_lead", "admin")
+
+
+class Associate(Base):
+    """A person who works the queue in the console."""
+
+    __tablename__ = "associates"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    queues: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    max_concurrent: Mapped[int] = mapped_column(Integer, default=5)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the associate has any of ``roles`` (admins have all)."""
+        return "admin" in self.roles or any(r in self.roles for r in roles)
+
+    def can_see_queue(self, queue: str | None) -> bool:
+        """Only safety specialists (and leads/admins) see the safety queue's contents."""
+        if queue == "safety":
+            return self.has_role("safety_specialist", "team_lead")
+        return True
+
+
+class AuditEntry(Base):
+    """Who did what, when: every associate action."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

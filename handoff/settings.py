@@ -28,6 +28,8 @@ class HubSettings:
     rasa_timeout: float = 15.0
     dev_mode: bool = False
     default_locale: str = "en"
+    safety_oncall_webhook: str = ""
+    safety_claim_timeout: float = 300.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -43,6 +45,8 @@ class HubSettings:
             rasa_timeout=float(env.get("RASA_TIMEOUT", cls.rasa_timeout)),
             dev_mode=dev,
             default_locale=env.get("HUB_DEFAULT_LOCALE", "en"),
+            safety_oncall_webhook=env.get("SAFETY_ONCALL_WEBHOOK", ""),
+            safety_claim_timeout=float(env.get("SAFETY_CLAIM_TIMEOUT", "300")),
         )
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -55,4 +59,6 @@ class HubSettings:
             "RASA_TIMEOUT": self.rasa_timeout,
             "DEV_MODE": self.dev_mode,
             "DEFAULT_LOCALE": self.default_locale,
+            "SAFETY_ONCALL_WEBHOOK": self.safety_oncall_webhook,
+            "SAFETY_CLAIM_TIMEOUT": self.safety_claim_timeout,
         }

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, jsonify, render_template, session
+from flask import Blueprint, current_app, jsonify, render_template, request, session
+from sqlalchemy import select
 
 from handoff.api.conversations import turn_response
-from handoff.conversations import ConversationService, serialize_conversation
+from handoff.conversations import ConversationService, serialize_conversation, serialize_message
+from handoff.models import Message
+from handoff.sse import sse_response
 from handoff.errors import ApiError
 from handoff.validation import conversation_request, json_body, message_request
 
@@ -74,3 +77,25 @@ def widget_get(conversation_id: str):  # type: ignore[no-untyped-def]
     data = serialize_conversation(conv)
     visible = [m for m in data["messages"] if m["sender"] in ("creator", "bot", "associate")]
     return jsonify({"id": data["id"], "state": data["state"], "language": data["language"], "messages": visible})
+
+
+CREATOR_VISIBLE = ("creator", "bot", "associate")
+
+
+@bp.get("/widget/api/conversations/<conversation_id>/events")
+def widget_events(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Live replies for the creator (server-sent events); catches up from ``Last-Event-ID``."""
+    _owned(conversation_id)
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after") or "0"
+    after = int(raw) if raw.isdigit() else 0
+
+    def backlog() -> list[dict]:
+        with current_app.extensions["db"].session() as s:
+            rows = s.scalars(
+                select(Message).where(Message.conversation_id == conversation_id, Message.id > after,
+                                      Message.sender.in_(CREATOR_VISIBLE)).order_by(Message.id)
+            ).all()
+            return [{"type": "message", "id": m.id, "message": serialize_message(m)} for m in rows]
+
+    broker = current_app.extensions["broker"]
+    return sse_response(broker, [f"conversation:{conversation_id}"], backlog=backlog, creator_view=True)

@@ -5,12 +5,14 @@
   const transcript = $("transcript");
   const quick = $("quick-replies");
   const LABELS = {
-    en: { you: "You", bot: "Assistant", associate: "Support", queued: "A member of the support team will reply here.", closed: "Conversation closed - write again any time.", placeholder: "Type your question…", send: "Send", article: "Article" },
-    fr: { you: "Vous", bot: "Assistant", associate: "Support", queued: "Un membre de l'équipe support va vous répondre ici.", closed: "Conversation terminée - écrivez-nous quand vous voulez.", placeholder: "Écrivez votre question…", send: "Envoyer", article: "Article" },
-    ar: { you: "أنت", bot: "المساعد", associate: "الدعم", queued: "سيرد عليك أحد أعضاء فريق الدعم هنا.", closed: "انتهت المحادثة - راسلنا متى شئت.", placeholder: "اكتب سؤالك…", send: "إرسال", article: "مقال" },
+    en: { you: "You", bot: "Assistant", associate: "Support", queued: "A member of the support team will reply here.", closed: "Conversation closed - write again any time.", placeholder: "Type your question…", send: "Send", article: "Article", joined: "A member of the support team has joined." },
+    fr: { you: "Vous", bot: "Assistant", associate: "Support", queued: "Un membre de l'équipe support va vous répondre ici.", closed: "Conversation terminée - écrivez-nous quand vous voulez.", placeholder: "Écrivez votre question…", send: "Envoyer", article: "Article", joined: "Un membre de l'équipe support a rejoint la conversation." },
+    ar: { you: "أنت", bot: "المساعد", associate: "الدعم", queued: "سيرد عليك أحد أعضاء فريق الدعم هنا.", closed: "انتهت المحادثة - راسلنا متى شئت.", placeholder: "اكتب سؤالك…", send: "إرسال", article: "مقال", joined: "انضم أحد أعضاء فريق الدعم إلى المحادثة." },
   };
   let conversationId = null;
   let language = "en";
+  let events = null;
+  const seen = new Set();
 
   function labels() { return LABELS[language] || LABELS.en; }
 
@@ -23,6 +25,10 @@
   }
 
   function add(sender, text, extra) {
+    if (extra && extra.id !== undefined) {
+      if (seen.has(extra.id)) return null;
+      seen.add(extra.id);
+    }
     const li = document.createElement("li");
     li.className = "msg " + sender;
     li.dir = "auto";
@@ -72,9 +78,27 @@
     showButtons([]);
     const conv = await api("/widget/api/conversations", { channel: "live_chat", creator: { locale: locale, country: country } });
     conversationId = conv.id;
+    seen.clear();
     applyLanguage(conv.language);
+    listen();
     $("status-line").textContent = "";
     await send("/greet", null, true);
+  }
+
+  // live replies from a person (and catch-up after a reconnect: EventSource resends Last-Event-ID)
+  function listen() {
+    if (events) events.close();
+    events = new EventSource("/widget/api/conversations/" + conversationId + "/events");
+    events.addEventListener("message", (e) => {
+      const m = JSON.parse(e.data).message;
+      if (m.sender === "creator") { seen.add(m.id); return; }
+      add(m.sender, m.text, m);
+      if (m.buttons) showButtons(m.buttons);
+    });
+    events.addEventListener("state", (e) => {
+      const st = JSON.parse(e.data).state;
+      if (st === "assigned") add("system", labels().joined);
+    });
   }
 
   async function send(text, shown, silent) {
@@ -87,6 +111,7 @@
       const turn = await api("/widget/api/conversations/" + conversationId + "/messages", { text: text, client_message_id: clientId });
       applyLanguage(turn.language);
       let buttons = [];
+      seen.add(turn.message_id);
       turn.replies.forEach((r) => { add("bot", r.text, r); if (r.buttons) buttons = r.buttons; });
       showButtons(buttons);
       if (turn.state === "queued" || turn.state === "assigned") add("system", labels().queued);

@@ -1,0 +1,1 @@
+"""The associate console: login, inbox across channels, conversation view, actions."""

@@ -1,0 +1,248 @@
+"""Console pages and their JSON calls (session login, CSRF on every state change)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from handoff.accounts import authenticate, check_csrf, csrf_token, current_associate, login_required
+from handoff.conversations import serialize_conversation
+from handoff.hub_messages import hub_text
+from handoff.models import QUEUES, AuditEntry
+from handoff.sse import sse_response
+from handoff.work import RESOLUTION_CODES, Work, WorkError, inbox_row
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+MACROS = yaml.safe_load((Path(__file__).parent / "macros.yml").read_text(encoding="utf-8"))
+_kb_lock = threading.Lock()
+
+
+def work() -> Work:
+    """The app's associate actions."""
+    return current_app.extensions["work"]
+
+
+@bp.app_context_processor
+def _inject() -> dict[str, Any]:
+    return {"csrf_token": csrf_token, "associate": current_associate()}
+
+
+@bp.errorhandler(WorkError)
+def _work_error(exc: WorkError):  # type: ignore[no-untyped-def]
+    return jsonify({"error": exc.message}), exc.status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    """Log in with username and password."""
+    error = None
+    if request.method == "POST":
+        check_csrf()
+        associate = authenticate(current_app.extensions["db"], request.form.get("username", ""),
+                                 request.form.get("password", ""))
+        if associate is None:
+            error = "Wrong username or password."
+        else:
+            session.clear()
+            session["associate"] = associate.username
+            csrf_token()
+            _audit(associate.username, "login")
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/console") else url_for("console.inbox"))
+    return render_template("console/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+@login_required()
+def logout():  # type: ignore[no-untyped-def]
+    """End the session."""
+    _audit(current_associate().username, "logout")  # type: ignore[union-attr]
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/")
+@login_required()
+def inbox():  # type: ignore[no-untyped-def]
+    """The inbox page (rows come from the JSON call and live events)."""
+    return render_template("console/inbox.html")
+
+
+@bp.get("/api/inbox")
+@login_required()
+def inbox_json():  # type: ignore[no-untyped-def]
+    """Queued conversations I may see, most urgent first, and mine."""
+    return jsonify(work().inbox(current_associate()))  # type: ignore[arg-type]
+
+
+@bp.get("/api/events")
+@login_required()
+def inbox_events():  # type: ignore[no-untyped-def]
+    """Live inbox changes (server-sent events)."""
+    return sse_response(current_app.extensions["broker"], ["inbox"])
+
+
+@bp.post("/api/next")
+@login_required()
+def take_next():  # type: ignore[no-untyped-def]
+    """Claim the most urgent conversation I can take."""
+    conv = work().next_for(current_associate())  # type: ignore[arg-type]
+    if conv is None:
+        return jsonify({"error": "nothing waiting that you can take"}), 404
+    return jsonify({"id": conv.id, "url": url_for("console.conversation", conversation_id=conv.id)})
+
+
+@bp.post("/api/conversations/<conversation_id>/claim")
+@login_required()
+def claim(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Take this conversation (atomic: only one associate wins)."""
+    conv = work().claim(current_associate(), conversation_id)  # type: ignore[arg-type]
+    return jsonify({"id": conv.id, "state": conv.state, "assigned_to": conv.assigned_to})
+
+
+@bp.get("/c/<conversation_id>")
+@login_required()
+def conversation(conversation_id: str):  # type: ignore[no-untyped-def]
+    """The conversation page."""
+    conv = work().get(conversation_id)
+    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
+        abort(403, description="safety conversations are for safety specialists")
+    return render_template("console/conversation.html", conversation_id=conversation_id, queues=QUEUES,
+                           codes=RESOLUTION_CODES)
+
+
+@bp.get("/api/conversations/<conversation_id>")
+@login_required()
+def conversation_json(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Transcript (with notes), context card, history, suggestions and macros."""
+    me = current_associate()
+    conv = work().get(conversation_id)
+    if not work().can_read(me, conv):  # type: ignore[arg-type]
+        abort(403, description="safety conversations are for safety specialists")
+    data = serialize_conversation(conv)
+    data["row"] = inbox_row(conv)
+    data["history"] = work().history(conv)
+    data["mine"] = conv.state == "assigned" and conv.assigned_to == me.username  # type: ignore[union-attr]
+    data["read_only"] = conv.queue == "safety" and not me.can_see_queue("safety")  # type: ignore[union-attr]
+    data["suggestions"] = _suggestions(conv)
+    data["macros"] = [
+        {"id": m["id"], "title": m["title"],
+         "text": (m.get(conv.language) or m["en"]).replace("{associate}", me.display_name)}  # type: ignore[union-attr]
+        for m in MACROS
+    ]
+    return jsonify(data)
+
+
+@bp.get("/api/conversations/<conversation_id>/events")
+@login_required()
+def conversation_events(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Live messages and state changes of one conversation."""
+    conv = work().get(conversation_id)
+    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
+        abort(403)
+    return sse_response(current_app.extensions["broker"], [f"conversation:{conversation_id}"])
+
+
+@bp.post("/api/conversations/<conversation_id>/reply")
+@login_required()
+def reply(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Reply to the creator."""
+    msg = work().reply(current_associate(), conversation_id, _field("text"))  # type: ignore[arg-type]
+    return jsonify({"id": msg.id})
+
+
+@bp.post("/api/conversations/<conversation_id>/note")
+@login_required()
+def note(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Add an internal note."""
+    msg = work().note(current_associate(), conversation_id, _field("text"))  # type: ignore[arg-type]
+    return jsonify({"id": msg.id})
+
+
+@bp.post("/api/conversations/<conversation_id>/transfer")
+@login_required()
+def transfer(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Transfer to a queue or an associate, with a note."""
+    body = request.get_json(silent=True) or {}
+    work().transfer(current_associate(), conversation_id, queue=body.get("queue") or None,  # type: ignore[arg-type]
+                    to_associate=body.get("associate") or None, note=str(body.get("note") or ""))
+    return jsonify({"ok": True})
+
+
+@bp.post("/api/conversations/<conversation_id>/handback")
+@login_required()
+def hand_back(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Hand the conversation back to the assistant."""
+    work().hand_back(current_associate(), conversation_id)  # type: ignore[arg-type]
+    return jsonify({"ok": True})
+
+
+@bp.post("/api/conversations/<conversation_id>/resolve")
+@login_required()
+def resolve(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Resolve with a resolution code; the creator is asked for a rating."""
+    conv = work().get(conversation_id)
+    work().resolve(current_associate(), conversation_id, _field("code"),  # type: ignore[arg-type]
+                   hub_text("rate_us", conv.language))
+    return jsonify({"ok": True})
+
+
+def _field(name: str) -> str:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise WorkError(400, "send a JSON object")
+    value = body.get(name)
+    if not isinstance(value, str):
+        raise WorkError(400, f"'{name}' must be a string")
+    return value
+
+
+def _suggestions(conv) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Articles for the creator's first question, in their language (empty without an index)."""
+    first = next((m.text for m in conv.messages if m.sender == "creator" and not m.text.startswith("/")), "")
+    if not first:
+        return []
+    kb = current_app.extensions.get("kb")
+    if kb is None:
+        with _kb_lock:
+            kb = current_app.extensions.get("kb")
+            if kb is None:
+                from knowledge_base.encoder import load_encoder
+                from knowledge_base.search import KnowledgeBase
+                from knowledge_base.settings import Settings
+
+                settings = Settings.from_env()
+                kb = KnowledgeBase(settings.index_dir, load_encoder(settings.encoder),
+                                   fallback_locales=settings.fallback_locales)
+                current_app.extensions["kb"] = kb
+    try:
+        result = kb.search(first, locale=conv.language if conv.language in ("en", "fr", "ar") else "en", top=3)
+    except Exception:  # the console works without suggestions
+        current_app.logger.exception("article suggestions failed")
+        return []
+    return [{"article_id": h.article_id, "title": h.title, "passage": h.passage, "locale": h.locale}
+            for h in result.hits]
+
+
+def _audit(actor: str, action: str, conversation_id: str | None = None, **data: Any) -> None:
+    with current_app.extensions["db"].session() as s:
+        s.add(AuditEntry(actor=actor, action=action, conversation_id=conversation_id, data=data,
+                         created_at=dt.datetime.now(dt.UTC)))
+
+
+

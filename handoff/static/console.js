@@ -1,0 +1,207 @@
+// Associate console: inbox and conversation view. All creator text goes through textContent.
+const Console = (function () {
+  "use strict";
+  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+
+  async function call(method, url, body) {
+    const res = await fetch(url, {
+      method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || res.statusText);
+    return data;
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function minutes(seconds) {
+    const m = Math.floor(seconds / 60);
+    return m < 60 ? m + " min" : Math.floor(m / 60) + " h " + (m % 60) + " min";
+  }
+
+  function typing(e) {
+    const t = e.target;
+    return t && (t.tagName === "TEXTAREA" || t.tagName === "INPUT" || t.tagName === "SELECT");
+  }
+
+  // ---------------------------------------------------------------- inbox
+  function row(c, actionLabel) {
+    const tr = el("tr", (c.queue === "safety" ? "safety " : "") + (c.overdue ? "overdue" : ""));
+    tr.dataset.id = c.id;
+    tr.appendChild(el("td", "", c.queue + (c.category ? " · " + c.category : "")));
+    tr.appendChild(el("td", "", c.channel));
+    const lang = el("td", "", c.language); tr.appendChild(lang);
+    tr.appendChild(el("td", "", c.reason || ""));
+    const s = el("td", "summary", c.summary || ""); s.dir = "auto"; tr.appendChild(s);
+    tr.appendChild(el("td", "", minutes(c.waiting_seconds)));
+    tr.appendChild(el("td", "", c.sla_due ? new Date(c.sla_due).toLocaleTimeString() : ""));
+    const td = el("td");
+    const b = el("button", "", actionLabel);
+    b.type = "button";
+    b.addEventListener("click", async () => {
+      try {
+        if (actionLabel === "Take") await call("POST", "/console/api/conversations/" + c.id + "/claim");
+        location.href = "/console/c/" + c.id;
+      } catch (err) { alert(err.message); refreshInbox(); }
+    });
+    td.appendChild(b); tr.appendChild(td);
+    return tr;
+  }
+
+  async function refreshInbox() {
+    const data = await call("GET", "/console/api/inbox");
+    $("mine").replaceChildren(...data.mine.map((c) => row(c, "Open")));
+    $("queued").replaceChildren(...data.queued.map((c) => row(c, "Take")));
+    $("hidden-safety").textContent = data.hidden_safety ? data.hidden_safety + " safety conversation(s) waiting for a specialist" : "";
+    const w = $("watching");
+    w.replaceChildren(...data.watching.map((c) => {
+      const d = el("div", "banner", "Moved to the safety queue - waiting for a safety specialist (you keep read access): ");
+      const a = el("a", "", "open"); a.href = "/console/c/" + c.id; a.style.color = "#fff"; d.appendChild(a);
+      return d;
+    }));
+  }
+
+  async function takeNext() {
+    try {
+      const r = await call("POST", "/console/api/next");
+      location.href = r.url;
+    } catch (err) { alert(err.message); }
+  }
+
+  function inbox() {
+    refreshInbox();
+    $("next").addEventListener("click", takeNext);
+    const es = new EventSource("/console/api/events");
+    es.addEventListener("state", () => refreshInbox());
+    setInterval(refreshInbox, 30000); // waiting times tick; events do the rest
+    document.addEventListener("keydown", (e) => { if (!typing(e) && e.key === "n") { e.preventDefault(); takeNext(); } });
+  }
+
+  // ---------------------------------------------------------- conversation
+  let conv = null;
+  const shown = new Set();
+
+  function addMessage(m) {
+    if (m.id !== undefined && shown.has(m.id)) return;
+    if (m.id !== undefined) shown.add(m.id);
+    const li = el("li", "msg " + m.sender);
+    li.dir = "auto";
+    const label = m.sender === "creator" ? "Creator" : m.sender === "bot" ? "Bot" : m.sender === "note" ? "Internal note · " + (m.associate || "") : (m.associate || "Associate");
+    li.appendChild(el("span", "who", label + " · " + new Date(m.created_at).toLocaleTimeString()));
+    li.appendChild(el("span", "text", m.text));
+    if (m.article_id) li.appendChild(el("span", "who", "article: " + m.article_id));
+    $("transcript").appendChild(li);
+    $("transcript").scrollTop = $("transcript").scrollHeight;
+  }
+
+  function dl(pairs) {
+    const d = el("dl");
+    pairs.forEach(([k, v]) => {
+      if (v === undefined || v === null || v === "") return;
+      d.appendChild(el("dt", "", k));
+      const dd = el("dd", "", v); dd.dir = "auto"; d.appendChild(dd);
+    });
+    return d;
+  }
+
+  function renderContext(data) {
+    const c = $("context");
+    const h = data.handoff || {};
+    const parts = [el("h2", "", "Context")];
+    parts.push(dl([
+      ["Summary", data.context.summary],
+      ["Reason", data.context.reason],
+      ["Queue", data.queue + " (priority " + data.priority + ")"],
+      ["Safety", h.safety ? h.safety.category + " - “" + (h.safety.evidence || "") + "”" : ""],
+      ["Language", data.language],
+      ["Channel", data.channel],
+      ["Creator", data.creator.id + (data.creator.handle ? " · @" + data.creator.handle.replace(/^@/, "") : "")],
+      ["Country", data.creator.country],
+      ["SLA due", data.row.sla_due ? new Date(data.row.sla_due).toLocaleString() : ""],
+    ]));
+    const details = Object.entries(data.context.details || {});
+    if (details.length) { parts.push(el("h3", "", "Details gathered")); parts.push(dl(details)); }
+    parts.push(el("h3", "", "Articles the bot showed"));
+    const ul = el("ul");
+    (data.context.articles_shown || []).forEach((a) => {
+      const verdict = a.helpful === true ? "helped" : a.helpful === false ? "did not help" : "no feedback";
+      ul.appendChild(el("li", "", a.article_id + " - " + verdict));
+    });
+    if (!ul.children.length) ul.appendChild(el("li", "", "none"));
+    parts.push(ul);
+    parts.push(el("h3", "", "Earlier conversations"));
+    const hist = el("ul");
+    data.history.forEach((x) => hist.appendChild(el("li", "", new Date(x.created_at).toLocaleDateString() + " · " + x.channel + " · " + (x.resolution || x.state) + (x.reason ? " (" + x.reason + ")" : ""))));
+    if (!hist.children.length) hist.appendChild(el("li", "", "none"));
+    parts.push(hist);
+    c.replaceChildren(...parts);
+  }
+
+  async function load(id) {
+    const data = await call("GET", "/console/api/conversations/" + id);
+    conv = data;
+    $("state").textContent = data.state + (data.assigned_to ? " · " + data.assigned_to : "");
+    data.messages.forEach(addMessage);
+    renderContext(data);
+    $("claim").hidden = !(data.state === "queued" && !data.read_only);
+    const banner = $("banner");
+    banner.hidden = !data.read_only;
+    banner.textContent = data.read_only ? "Safety concern - moved to the safety queue. A safety specialist will take it; you have read access only." : "";
+    const editable = data.mine;
+    ["reply", "send", "transfer", "handback", "resolve"].forEach((k) => { $(k).disabled = !editable; });
+    const macros = $("macros");
+    macros.replaceChildren(el("option", "", "Saved replies…"), ...data.macros.map((m) => { const o = el("option", "", m.title); o.value = m.text; return o; }));
+    macros.firstChild.value = "";
+    const sugg = $("suggestions");
+    sugg.replaceChildren(el("option", "", "Suggested articles…"), ...data.suggestions.map((s) => { const o = el("option", "", s.title + " [" + s.locale + "]"); o.value = s.title + "\n\n" + s.passage; return o; }));
+    sugg.firstChild.value = "";
+  }
+
+  function conversation(id) {
+    load(id).catch((err) => alert(err.message));
+    const es = new EventSource("/console/api/conversations/" + id + "/events");
+    es.addEventListener("message", (e) => addMessage(JSON.parse(e.data).message));
+    es.addEventListener("state", () => load(id));
+    const insert = (sel) => sel.addEventListener("change", () => { if (sel.value) { $("reply").value += ($("reply").value ? "\n" : "") + sel.value; sel.value = ""; $("reply").focus(); } });
+    insert($("macros")); insert($("suggestions"));
+    $("claim").addEventListener("click", async () => {
+      try { await call("POST", "/console/api/conversations/" + id + "/claim"); await load(id); } catch (err) { alert(err.message); }
+    });
+    $("composer").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const text = $("reply").value.trim();
+      if (!text) return;
+      const kind = $("as-note").checked ? "note" : "reply";
+      try { await call("POST", "/console/api/conversations/" + id + "/" + kind, { text }); $("reply").value = ""; $("as-note").checked = false; }
+      catch (err) { alert(err.message); }
+    });
+    $("reply").addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $("composer").requestSubmit(); } });
+    $("transfer").addEventListener("click", async () => {
+      const note = prompt("Note for the next associate (optional):") || "";
+      try { await call("POST", "/console/api/conversations/" + id + "/transfer", { queue: $("transfer-queue").value, associate: $("transfer-associate").value, note }); location.href = "/console/"; }
+      catch (err) { alert(err.message); }
+    });
+    $("handback").addEventListener("click", async () => {
+      try { await call("POST", "/console/api/conversations/" + id + "/handback"); location.href = "/console/"; } catch (err) { alert(err.message); }
+    });
+    $("resolve").addEventListener("click", async () => {
+      try { await call("POST", "/console/api/conversations/" + id + "/resolve", { code: $("code").value }); location.href = "/console/"; } catch (err) { alert(err.message); }
+    });
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") { location.href = "/console/"; return; }
+      if (typing(e)) return;
+      const keys = { r: () => $("reply").focus(), o: () => { $("as-note").checked = true; $("reply").focus(); }, e: () => $("resolve").click(), t: () => $("transfer").click(), b: () => $("handback").click() };
+      if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
+    });
+  }
+
+  return { inbox, conversation };
+})();
