@@ -278,6 +278,15 @@ class ConversationService:
             message = s.get(Message, message_id)
             assert message is not None
             replies = [self._bot_message(conv, message_id, r) for r in turn.replies]
+            if turn.handoff is not None and turn.handoff.get("reason") == "safety":
+                # the assistant recognised a safety concern the screen missed: same message and resources
+                category = (turn.handoff.get("safety") or {}).get("category") or "threats"
+                resources = Message(
+                    conversation_id=conv.id, sender="bot", language=conv.language, reply_to=message_id,
+                    text=safety_reply(category, conv.language, conv.creator_country),
+                    data={"article_id": None, "source": "safety", "category": category},
+                )
+                replies.insert(0, resources)
             s.add_all(replies)
             for event in turn.events:
                 s.add(ConversationEvent(conversation_id=conv.id, kind=str(event.get("kind", "bot_event")), data=event))

@@ -49,7 +49,7 @@ def safety_reply(category: str, language: str, country: str | None) -> str:
     """The message the creator gets at once when a safety concern is flagged."""
     data = messages()
     lang = language if language in data["categories"]["self_harm"] else "en"
-    text = data["categories"].get(category, data["categories"]["harassment"])[lang].strip()
+    text = data["categories"].get(category, data["categories"]["threats"])[lang].strip()
     if category == "self_harm":
         text += "\n\n" + resources_text(country, lang)
     else:

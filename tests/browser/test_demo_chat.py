@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.browser.conftest import screenshot
+
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield b
-        b.close()
-
 
 def test_ask_a_question_then_a_person(stack, browser):
     page = browser.new_page()
@@ -39,8 +22,7 @@ def test_ask_a_question_then_a_person(stack, browser):
     page.press("#text", "Enter")
     page.locator(".msg.system").last.wait_for(timeout=30000)
     assert "support team" in page.locator(".msg.system").last.inner_text()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "demo-chat-en.png"), full_page=True)
+    screenshot(page, "widget-en-handoff")
     page.close()
 
 
@@ -56,6 +38,5 @@ def test_arabic_renders_right_to_left_and_script_is_text(stack, browser):
     mine = page.locator(".msg.creator .text").last.inner_text()
     assert "<script>" in mine
     assert page.evaluate("window.pwned === undefined")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "demo-chat-ar.png"), full_page=True)
+    screenshot(page, "widget-ar-rtl")
     page.close()

@@ -1,0 +1,84 @@
+"""A warm handoff seen from both sides, in Chromium against the real hub and bot."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+PASSWORD = "browser-test-password"
+
+
+@pytest.fixture(scope="module")
+def associate(stack):  # type: ignore[no-untyped-def]
+    from handoff.accounts import create_associate
+    from handoff.db import Database
+
+    db = Database(f"sqlite:///{stack.workdir / 'hub.db'}")
+    create_associate(db, "nadia", PASSWORD, "Nadia", roles=["associate"], languages=["en", "fr", "ar"])
+    return "nadia"
+
+
+def test_creator_hands_off_and_associate_replies_live(stack, browser, associate):
+    creator = browser.new_page()
+    creator.goto(f"{stack.hub}/chat")
+    creator.locator(".msg.bot").first.wait_for(timeout=30000)
+    creator.fill("#text", "my withdrawal from 3 weeks ago never arrived")
+    creator.press("#text", "Enter")
+    creator.locator(".msg.bot").nth(1).wait_for(timeout=30000)
+    creator.fill("#text", "I want to talk to a human")
+    creator.press("#text", "Enter")
+    creator.locator(".msg.system").last.wait_for(timeout=30000)
+
+    agent = browser.new_page()
+    agent.goto(f"{stack.hub}/console/login")
+    agent.fill("#username", associate)
+    agent.fill("#password", PASSWORD)
+    agent.click("#login")
+    agent.wait_for_url("**/console/")
+    row = agent.locator("#queued tr").first
+    row.wait_for(timeout=10000)
+    screenshot(agent, "console-inbox")
+    agent.keyboard.press("n")  # take the most urgent conversation
+    agent.wait_for_url("**/console/c/*")
+    agent.locator("#context dl").first.wait_for(timeout=10000)
+    context = agent.inner_text("#context")
+    assert "requested_by_creator" in context
+    assert "withdrawal" in context  # the creator's first question is in the summary
+    agent.locator("#transcript .msg.creator").first.wait_for()
+    agent.keyboard.press("r")
+    agent.keyboard.type("Hi, I'm Nadia - I'm looking at your withdrawal now.")
+    agent.keyboard.press("Control+Enter")
+    creator.locator(".msg.associate").first.wait_for(timeout=5000)  # pushed live, no reload
+    assert "Nadia" in creator.locator(".msg.associate").first.inner_text()
+    screenshot(agent, "console-conversation")
+    screenshot(creator, "widget-associate-reply")
+    agent.close()
+    creator.close()
+
+
+def test_script_from_a_creator_is_text_in_the_console(stack, browser, associate):
+    creator = browser.new_page()
+    creator.goto(f"{stack.hub}/chat")
+    creator.locator(".msg.bot").first.wait_for(timeout=30000)
+    creator.fill("#text", "<img src=x onerror=window.pwned=1> hello")
+    creator.press("#text", "Enter")
+    creator.locator(".msg.bot").nth(1).wait_for(timeout=30000)
+    creator.fill("#text", "I want to talk to a human")
+    creator.press("#text", "Enter")
+    creator.locator(".msg.system").last.wait_for(timeout=30000)
+    agent = browser.new_page()
+    agent.goto(f"{stack.hub}/console/login")
+    agent.fill("#username", associate)
+    agent.fill("#password", PASSWORD)
+    agent.click("#login")
+    agent.wait_for_url("**/console/")
+    agent.locator("#queued tr").first.wait_for(timeout=10000)
+    agent.locator("#queued tr button").last.click()  # the newest waiting conversation is this one
+    agent.wait_for_url("**/console/c/*")
+    agent.locator("#transcript .msg.creator").first.wait_for()
+    assert "<img src=x" in agent.locator("#transcript .msg.creator .text").first.inner_text()
+    assert agent.evaluate("window.pwned === undefined")
+    agent.close()
+    creator.close()
