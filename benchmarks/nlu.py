@@ -66,7 +66,7 @@ def f1_scores(gold: list, predicted: list) -> tuple[float, float]:
     p = [(x.get("intent") or {}).get("name") for x in predicted]
     intent_f1 = f1_score(g, p, average="weighted", zero_division=0)
     tp = fp = fn = 0
-    for m, x in zip(gold, predicted):
+    for m, x in zip(gold, predicted, strict=True):
         want = {(e["entity"], m.get("text")[e["start"]:e["end"]].lower()) for e in m.get("entities") or []}
         got = {(e["entity"], str(e.get("value", "")).lower()) for e in x.get("entities") or [] if e["entity"] != "language"}
         tp += len(want & got)

@@ -14,9 +14,9 @@ from handoff.conversations import ConversationService
 from handoff.db import Database, migrate
 from handoff.errors import register_error_handlers
 from handoff.events import Broker
-from handoff.work import Work
 from handoff.language import shared_detector
 from handoff.settings import HubSettings
+from handoff.work import Work
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -310,7 +310,8 @@ class ConversationService:
     def _record_handoff(self, s: Session, conv: Conversation, payload: dict[str, Any]) -> dict[str, Any]:
         reason = str(payload.get("reason") or "requested_by_creator")
         queue = payload.get("queue") or queue_for(reason, payload)
-        priority = int(payload.get("priority") if payload.get("priority") is not None else priority_for(queue, reason))
+        given = payload.get("priority")
+        priority = int(given) if given is not None else priority_for(queue, reason)
         full = {**payload, "reason": reason, "queue": queue, "priority": priority}
         full.setdefault("language", conv.language)
         full["transcript_message_count"] = len(conv.messages)
@@ -397,7 +398,7 @@ class ConversationService:
             message = s.get(Message, message_id)
             assert message is not None
             first = next((m.text for m in conv.messages if m.sender == "creator"), message.text)
-            payload = {
+            payload: dict[str, Any] = {
                 "reason": reason,
                 "summary": f"[{reason}] first message: {first[:200]}",
                 "language": conv.language,

@@ -8,6 +8,7 @@ Redis pub/sub instead (DESIGN.md, "Defaults and scale").
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -26,10 +27,9 @@ class Broker:
         with self._lock:
             targets = list(self._subscribers.get(topic, ()))
         for q in targets:
-            try:
+            # a stuck client must not block the hub; it catches up on reconnect
+            with contextlib.suppress(queue.Full):
                 q.put_nowait(event)
-            except queue.Full:  # a stuck client must not block the hub; it catches up on reconnect
-                pass
         return len(targets)
 
     def subscribe(self, *topics: str) -> queue.Queue[dict[str, Any]]:

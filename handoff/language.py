@@ -22,20 +22,11 @@ _LATIN = re.compile(r"[A-Za-zÀ-ÿ]")
 # digits used as letters inside words: 3 = ع, 7 = ح, 9 = ق, 2 = ء, 5 = خ
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[a-z][23579][a-z]+\b|\b[23579][a-z]{2,}\b", re.IGNORECASE)
 ARABIZI_WORDS = frozenset(
-    """
-    salam slm salamo wach wesh wash bghit bghina kifach kifash kifech chno chnou chnu achno ach
-    3lach 3lash 3afak 3afakom wakha safi mzyan mezyan bzaf bezaf daba dba flous flousi flouss
-    7sabi hsabi 7ssabi 7isabi 3andi 3ndi ana nta nti ntia enta enti inta inti walakin lakin
-    khouya khoya kho sahbi yalah yallah wallah wlh inshallah nchallah hamdullah hamdulilah
-    mafhamtch mafhmtch mafhemtch makaynch makaynsh machi mashi matkhdmch ma3rftch ma3rafch
-    3ayez 3ayz 3awz 3ayza ezay ezzay leh lesh leish ba2a keda kda msh mish mesh ya3ni yani
-    shukran chokran choukran 3lik 3likom lah ykhalik t7ake tbanned tbanda tsrag tsre9 tsra9
-    brit bghiit nhder nhdr ndir ndirou nsahb nsa7eb n7ayed nbdl tbdl
-    """.split()
+    ["salam", "slm", "salamo", "wach", "wesh", "wash", "bghit", "bghina", "kifach", "kifash", "kifech", "chno", "chnou", "chnu", "achno", "ach", "3lach", "3lash", "3afak", "3afakom", "wakha", "safi", "mzyan", "mezyan", "bzaf", "bezaf", "daba", "dba", "flous", "flousi", "flouss", "7sabi", "hsabi", "7ssabi", "7isabi", "3andi", "3ndi", "ana", "nta", "nti", "ntia", "enta", "enti", "inta", "inti", "walakin", "lakin", "khouya", "khoya", "kho", "sahbi", "yalah", "yallah", "wallah", "wlh", "inshallah", "nchallah", "hamdullah", "hamdulilah", "mafhamtch", "mafhmtch", "mafhemtch", "makaynch", "makaynsh", "machi", "mashi", "matkhdmch", "ma3rftch", "ma3rafch", "3ayez", "3ayz", "3awz", "3ayza", "ezay", "ezzay", "leh", "lesh", "leish", "ba2a", "keda", "kda", "msh", "mish", "mesh", "ya3ni", "yani", "shukran", "chokran", "choukran", "3lik", "3likom", "lah", "ykhalik", "t7ake", "tbanned", "tbanda", "tsrag", "tsre9", "tsra9", "brit", "bghiit", "nhder", "nhdr", "ndir", "ndirou", "nsahb", "nsa7eb", "n7ayed", "nbdl", "tbdl"]
 )
 SHORT_WORDS = {
-    "fr": frozenset("bonjour bonsoir salut coucou merci oui ouais non nan svp stp daccord d'accord".split()),
-    "en": frozenset("hello thanks thx ty yes yeah yep nope please".split()),
+    "fr": frozenset(["bonjour", "bonsoir", "salut", "coucou", "merci", "oui", "ouais", "non", "nan", "svp", "stp", "daccord", "d'accord"]),
+    "en": frozenset(["hello", "thanks", "thx", "ty", "yes", "yeah", "yep", "nope", "please"]),
 }
 
 

@@ -24,8 +24,8 @@ def sse_response(
     def stream() -> Iterator[str]:
         try:
             yield "retry: 2000\n\n"
-            for event in backlog() if backlog else []:
-                yield _format(event)
+            for missed in backlog() if backlog else []:
+                yield _format(missed)
             for event in broker.listen(q, heartbeat):
                 if event is None:
                     yield ": keep-alive\n\n"

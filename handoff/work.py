@@ -119,7 +119,7 @@ class Work:
                 .where(Conversation.id == conversation_id, Conversation.state == "queued")
                 .values(state="assigned", assigned_to=associate.username, updated_at=utcnow())
             )
-            if result.rowcount != 1:
+            if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise WorkError(409, "this conversation was already taken")
             s.add(ConversationEvent(conversation_id=conversation_id, kind="state_change", from_state="queued",
                                     to_state="assigned", actor=associate.username, data={"queue": conv.queue}))
@@ -182,6 +182,8 @@ class Work:
             raise WorkError(400, "the message is empty")
         with self.db.session() as s:
             conv = self._mine(s, associate, conversation_id) if must_own else s.get(Conversation, conversation_id)
+            if conv is None:
+                raise WorkError(404, "no such conversation")
             msg = Message(conversation_id=conversation_id, sender=sender, text=text, language=conv.language,
                           data={"associate": associate.display_name})
             s.add(msg)

@@ -18,20 +18,13 @@ from typing import Any
 
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
-        "a an the i me my mine we our you your u ur it its is are was were be been being am do does "
-        "did to of in on at for with and or but so if how what why when where which who can could "
-        "would should will just get got have has had this that there here im i'm pls please hi hello "
-        "hey not no yes any some from by as about up out into".split()
+        ["a", "an", "the", "i", "me", "my", "mine", "we", "our", "you", "your", "u", "ur", "it", "its", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "to", "of", "in", "on", "at", "for", "with", "and", "or", "but", "so", "if", "how", "what", "why", "when", "where", "which", "who", "can", "could", "would", "should", "will", "just", "get", "got", "have", "has", "had", "this", "that", "there", "here", "im", "i'm", "pls", "please", "hi", "hello", "hey", "not", "no", "yes", "any", "some", "from", "by", "as", "about", "up", "out", "into"]
     ),
     "fr": frozenset(
-        "le la les l un une des de du d et ou mais donc je j me m moi mon ma mes tu te t toi ton ta tes "
-        "il elle on nous vous ils elles se s son sa ses leur leurs ce c cet cette ces que qu qui quoi "
-        "est sont suis es être avoir ai as a ont en dans sur pour par avec pas ne n plus y au aux "
-        "comment pourquoi quand svp stp bonjour salut merci".split()
+        ["le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "et", "ou", "mais", "donc", "je", "j", "me", "m", "moi", "mon", "ma", "mes", "tu", "te", "t", "toi", "ton", "ta", "tes", "il", "elle", "on", "nous", "vous", "ils", "elles", "se", "s", "son", "sa", "ses", "leur", "leurs", "ce", "c", "cet", "cette", "ces", "que", "qu", "qui", "quoi", "est", "sont", "suis", "es", "être", "avoir", "ai", "as", "a", "ont", "en", "dans", "sur", "pour", "par", "avec", "pas", "ne", "n", "plus", "y", "au", "aux", "comment", "pourquoi", "quand", "svp", "stp", "bonjour", "salut", "merci"]
     ),
     "ar": frozenset(
-        "في من على الى عن مع هل ما ماذا كيف لماذا متى اين هذا هذه ذلك تلك انا انت هو هي نحن هم "
-        "او و ثم لا لم لن قد كان كانت يا انه ان".split()
+        ["في", "من", "على", "الى", "عن", "مع", "هل", "ما", "ماذا", "كيف", "لماذا", "متى", "اين", "هذا", "هذه", "ذلك", "تلك", "انا", "انت", "هو", "هي", "نحن", "هم", "او", "و", "ثم", "لا", "لم", "لن", "قد", "كان", "كانت", "يا", "انه", "ان"]
     ),
 }
 

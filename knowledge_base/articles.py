@@ -66,6 +66,9 @@ class Article:
     version: int = 1
     related: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
+    # questions in languages the article is not written in yet, e.g. {"ar": (...)}: they route
+    # those creators to this article (shown in a fallback language)
+    search_phrases: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
     source: str = ""
     meta_lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
@@ -77,7 +80,9 @@ class Article:
     def content_hash(self) -> str:
         """Hash of everything that affects search, so unchanged articles are not re-embedded."""
         h = hashlib.sha256()
-        parts = (self.id, self.locale, self.title, self.route, " ".join(self.tags), "\n".join(self.questions), self.body)
+        phrases = "\n".join(f"{k}:{q}" for k in sorted(self.search_phrases) for q in self.search_phrases[k])
+        parts = (self.id, self.locale, self.title, self.route, " ".join(self.tags), "\n".join(self.questions),
+                 phrases, self.body)
         for part in parts:
             h.update(part.encode("utf-8"))
             h.update(b"\0")
@@ -112,6 +117,11 @@ class Article:
             Passage(self.id, self.locale, self.title, "", q, len(sections) + i, self.route, kind="question")
             for i, q in enumerate(self.questions)
         ]
+        for locale, phrases in sorted(self.search_phrases.items()):
+            passages += [
+                Passage(self.id, locale, self.title, "", q, len(passages) + i, self.route, kind="question")
+                for i, q in enumerate(phrases)
+            ]
         return passages
 
     def to_markdown(self) -> str:
@@ -129,6 +139,8 @@ class Article:
         }
         if self.questions:
             meta["questions"] = list(self.questions)
+        if self.search_phrases:
+            meta["search_phrases"] = {k: list(v) for k, v in self.search_phrases.items()}
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None)
         return f"---\n{front}---\n{self.body.strip()}\n"
 
@@ -179,6 +191,7 @@ def parse_article(text: str, source: str = "<string>") -> Article:
         version=version,
         related=tuple(str(r) for r in (meta.get("related") or [])),
         questions=_questions(meta.get("questions"), source, meta_lines.get("questions", 1)),
+        search_phrases=_search_phrases(meta.get("search_phrases"), source, meta_lines.get("search_phrases", 1)),
         source=source,
         meta_lines=meta_lines,
     )
@@ -191,6 +204,15 @@ def _questions(value: Any, source: str, line: int) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(q, str) and q.strip() for q in value):
         raise ArticleFormatError(source, line, "'questions' must be a list of non-empty strings")
     return tuple(q.strip() for q in value)
+
+
+def _search_phrases(value: Any, source: str, line: int) -> dict[str, tuple[str, ...]]:
+    """The optional ``{locale: [questions]}`` mapping."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ArticleFormatError(source, line, "'search_phrases' must map a locale to a list of questions")
+    return {str(k): _questions(v, source, line) for k, v in value.items()}
 
 
 def _field_lines(front: str) -> dict[str, int]:

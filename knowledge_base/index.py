@@ -134,8 +134,7 @@ def build_index(
     vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dimension), np.float32)
     offset = 0
     for slot, article, passages in pending:
-        analyse = analyzer(article.locale)
-        indexed = [IndexedPassage(p, analyse(bm25_text(p, article.tags))) for p in passages]
+        indexed = [IndexedPassage(p, analyzer(p.locale)(bm25_text(p, article.tags))) for p in passages]
         chunks[slot] = (indexed, vectors[offset : offset + len(passages)])
         offset += len(passages)
 

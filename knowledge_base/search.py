@@ -102,9 +102,11 @@ class _State:
             corpus = [data.passages[i].terms or ["_"] for i in rows]
             retriever.index(corpus, show_progress=False)
             self.bm25[locale] = (retriever, rows)
+        # the languages an article is written in (search phrases in other languages don't count)
         self.locales_of: dict[str, set[str]] = {}
         for ip in data.passages:
-            self.locales_of.setdefault(ip.passage.article_id, set()).add(ip.passage.locale)
+            if ip.passage.kind == "section":
+                self.locales_of.setdefault(ip.passage.article_id, set()).add(ip.passage.locale)
 
 
 class KnowledgeBase:

@@ -80,6 +80,11 @@ def check_article(article: Article, path: Path, catalogue: dict[str, dict[str, A
             out.append(Problem(src, line.get("related", 1), f"related id '{rel}' does not exist"))
         elif rel == article.id:
             out.append(Problem(src, line.get("related", 1), "an article can't be related to itself"))
+    for locale in article.search_phrases:
+        if locale not in ("en", "fr", "ar"):
+            out.append(Problem(src, line.get("search_phrases", 1), f"search_phrases: unknown locale '{locale}'"))
+        elif locale == article.locale:
+            out.append(Problem(src, line.get("search_phrases", 1), "search_phrases in the article's own locale: use 'questions'"))
     if article.updated:
         try:
             dt.date.fromisoformat(article.updated)
@@ -88,7 +93,7 @@ def check_article(article: Article, path: Path, catalogue: dict[str, dict[str, A
     if not article.passages():
         out.append(Problem(src, 1, "article has no text"))
     body_start = _body_line(path)
-    for i, (heading, text) in enumerate(article.sections()):
+    for heading, text in article.sections():
         if len(text.split()) > 220:
             out.append(Problem(src, body_start, f"section '{heading or 'intro'}' is over 220 words; split it"))
     return out

@@ -79,7 +79,7 @@ def parse_date(text: str, language: str = "en", today: dt.date | None = None) ->
             elif unit.startswith(("month", "mois", "شهر", "اشهر", "أشهر", "شهور", "chh")):
                 factor = 30
             return (today - dt.timedelta(days=n * factor)).isoformat()
-    import dateparser
+    import dateparser  # type: ignore[import-untyped]
 
     parsed = dateparser.parse(
         raw,

@@ -73,7 +73,8 @@ def summarize(
     if articles:
         shown = []
         for a in articles:
-            verdict = {True: "helped", False: "did not help"}.get(a.get("helpful"), "no feedback")
+            helpful = a.get("helpful")
+            verdict = "helped" if helpful is True else "did not help" if helpful is False else "no feedback"
             shown.append(f"{a.get('article_id')} ({verdict})")
         parts.append("bot showed: " + ", ".join(shown))
     else:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from handoff.api.conversations import turn_response
 from handoff.conversations import ConversationService, serialize_conversation, serialize_message
+from handoff.errors import ApiError
 from handoff.models import Message
 from handoff.sse import sse_response
-from handoff.errors import ApiError
 from handoff.validation import conversation_request, json_body, message_request
 
 bp = Blueprint("widget", __name__)

@@ -173,3 +173,15 @@ def test_exclude_gives_the_next_article(corpus, tmp_path):
     build_index(MarkdownSource(corpus).load(), HashingEncoder(), index, analyzer=simple_analyzer)
     result = make_kb(index).search("withdraw payout", locale="en", exclude=["withdraw-earnings"])
     assert all(h.article_id != "withdraw-earnings" for h in result.hits)
+
+
+def test_search_phrases_route_another_language_to_the_article(corpus, tmp_path):
+    path = corpus / "en" / "withdraw-earnings.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("related: []", "related: []\nsearch_phrases:\n  ar: [\"كيفاش نسحب فلوسي\"]"),
+                    encoding="utf-8")
+    index = tmp_path / "index"
+    build_index(MarkdownSource(corpus).load(), HashingEncoder(), index, analyzer=simple_analyzer)
+    result = make_kb(index).search("كيفاش نسحب فلوسي", locale="ar")
+    assert result.best.article_id == "withdraw-earnings"
+    assert result.best.locale == "en" and result.best.locale_fallback  # shown in English, never as "ar"
