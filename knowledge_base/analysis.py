@@ -70,7 +70,7 @@ class Analyzer:
     def __init__(self, locale: str, steps: frozenset[str] | None = None) -> None:
         self.locale = locale
         # steps can be switched off to measure what each adds (kb eval --ablate)
-        self.steps = steps if steps is not None else frozenset({"lemma", "normalize", "stopwords"})
+        self.steps = steps if steps is not None else frozenset({"lemma", "normalize", "stopwords", "ngrams"})
         self._lock = threading.Lock()
         self._nlp: Any = None
 
@@ -103,6 +103,10 @@ class Analyzer:
                 if piece in stop or (len(piece) < 2 and not piece.isdigit()):
                     continue
                 terms.append(piece)
+                if self.locale == "ar" and "ngrams" in self.steps and len(piece) >= 4:
+                    # dialects inflect the same stems differently (نبدل / غير / يتبدل): character
+                    # trigrams let BM25 match across them
+                    terms.extend(f"#{piece[i:i + 3]}" for i in range(len(piece) - 2))
         return terms
 
 

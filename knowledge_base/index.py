@@ -28,6 +28,8 @@ from knowledge_base.articles import Article, Passage
 from knowledge_base.encoder import Encoder
 
 MANIFEST = "manifest.json"
+# bump when the text analysis changes, so that every passage is analysed again
+ANALYSIS_VERSION = 2
 
 
 @dataclass
@@ -59,6 +61,7 @@ class IndexData:
     passages: list[IndexedPassage]
     vectors: np.ndarray
     article_hashes: dict[str, str]
+    analysis: int = 1
 
 
 def bm25_text(passage: Passage, tags: Sequence[str]) -> str:
@@ -89,7 +92,8 @@ def load_index(index_dir: Path) -> IndexData | None:
             terms = row.pop("terms")
             passages.append(IndexedPassage(Passage(**row), terms))
     vectors = np.load(Path(index_dir) / f"vectors-{version}.npy")
-    return IndexData(version, manifest["encoder"], passages, vectors, manifest["articles"])
+    return IndexData(version, manifest["encoder"], passages, vectors, manifest["articles"],
+                     manifest.get("analysis", 1))
 
 
 def build_index(
@@ -104,7 +108,7 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = load_index(index_dir)
     reusable: dict[str, tuple[list[IndexedPassage], np.ndarray]] = {}
-    if previous is not None and previous.encoder == encoder.name:
+    if previous is not None and previous.encoder == encoder.name and previous.analysis == ANALYSIS_VERSION:
         rows_by_article: dict[str, list[int]] = {}
         for i, ip in enumerate(previous.passages):
             rows_by_article.setdefault(f"{ip.passage.locale}/{ip.passage.article_id}", []).append(i)
@@ -147,7 +151,7 @@ def build_index(
         if final_vectors
         else np.zeros((0, encoder.dimension), dtype=np.float32)
     )
-    if previous is None or embedded or removed or previous.encoder != encoder.name:
+    if previous is None or embedded or removed or previous.encoder != encoder.name or previous.analysis != ANALYSIS_VERSION:
         _write(index_dir, version, encoder.name, final_passages, matrix, hashes)
     else:
         version = previous.version
@@ -178,6 +182,7 @@ def _write(
     manifest = {
         "version": version,
         "encoder": encoder,
+        "analysis": ANALYSIS_VERSION,
         "built_at": time.time(),
         "articles": hashes,
     }

@@ -95,3 +95,21 @@ def test_arabic_conversation(stack):
     turn = stack.say(cid, "بغيت نهضر مع شي واحد حقيقي")
     assert turn["state"] == "queued"
     assert turn["handoff"]["language"] == "ar"
+
+
+def test_creator_switches_language_mid_conversation(stack):
+    cid = stack.new_conversation("en")
+    turn = stack.say(cid, "how do i turn on two step verification")
+    assert turn["language"] == "en"
+    turn = stack.say(cid, "en fait je préfère en français, comment je change mon nom d'utilisateur ?")
+    assert turn["language"] == "fr"
+    answer = next(r for r in turn["replies"] if r.get("article_id"))
+    assert answer["article_id"] == "change-username" and answer["locale"] == "fr"
+
+
+def test_unsupported_language_gets_a_bilingual_reply_and_a_person(stack):
+    cid = stack.new_conversation("en")
+    turn = stack.say(cid, "hola, necesito ayuda con mi cuenta por favor, no puedo entrar")
+    assert turn["state"] == "queued"
+    assert turn["handoff"]["reason"] == "unsupported_language"
+    assert "English" in turn["replies"][0]["text"] and "français" in turn["replies"][0]["text"]
