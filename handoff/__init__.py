@@ -65,6 +65,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             poll=min(15.0, float(app.config["SAFETY_CLAIM_TIMEOUT"]) / 4),
         ).start()
 
+    if app.config.get("SMTP_HOST") or app.config.get("TICKET_CALLBACK_URL"):
+        from handoff.channels.outbound import OutboundDelivery, SmtpSettings, TicketSettings
+
+        smtp = SmtpSettings(
+            host=app.config["SMTP_HOST"], port=int(app.config["SMTP_PORT"]), starttls=bool(app.config["SMTP_STARTTLS"]),
+            use_ssl=bool(app.config["SMTP_SSL"]), username=app.config["SMTP_USERNAME"],
+            password=app.config["SMTP_PASSWORD"], sender=app.config["HUB_EMAIL_FROM"],
+        ) if app.config.get("SMTP_HOST") else None
+        tickets = TicketSettings(
+            app.config["TICKET_CALLBACK_URL"], app.config.get("TICKET_CALLBACK_TOKEN", ""),
+            attempts=int(app.config.get("TICKET_CALLBACK_ATTEMPTS", 5)),
+            backoff=float(app.config.get("TICKET_CALLBACK_BACKOFF", 0.5)),
+        ) if app.config.get("TICKET_CALLBACK_URL") else None
+        app.extensions["outbound"] = OutboundDelivery(db, broker, smtp, tickets).start()
+
     register_error_handlers(app)
 
     from handoff.api.conversations import bp as api_bp
@@ -74,6 +89,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(widget_bp)
     app.register_blueprint(console_bp)
+    from handoff.channels.inbound import bp as channels_bp
+
+    app.register_blueprint(channels_bp)
 
     @app.get("/favicon.ico")
     def favicon():  # type: ignore[no-untyped-def]

@@ -38,6 +38,7 @@ from handoff.safety.screen import SafetyScreen, Verdict
 
 log = logging.getLogger(__name__)
 RATING = re.compile(r"^/rate([1-5])$")
+OFFLINE_CHANNELS = ("email", "ticket")  # replies are delivered by handoff.channels.outbound
 
 
 class InvalidTransition(Exception):
@@ -152,6 +153,9 @@ class ConversationService:
         conv = result.conversation
         for m in [result.message, *result.replies]:
             self.broker.publish(f"conversation:{conv.id}", {"type": "message", "id": m.id, "message": serialize_message(m)})
+        if conv.channel in OFFLINE_CHANNELS:
+            for m in result.replies:
+                self.broker.publish("outbound", {"message_id": m.id, "conversation_id": conv.id})
         event = {"type": "state", "conversation_id": conv.id, "state": conv.state, "queue": conv.queue}
         self.broker.publish(f"conversation:{conv.id}", event)
         self.broker.publish("inbox", event)

@@ -189,3 +189,15 @@ class AuditEntry(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ExternalRef(Base):
+    """An id from outside (email Message-ID, ticket id) pointing at its conversation: threading and idempotency."""
+
+    __tablename__ = "external_refs"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(512), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="inbound")  # inbound | outbound | thread
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -30,6 +30,16 @@ class HubSettings:
     default_locale: str = "en"
     safety_oncall_webhook: str = ""
     safety_claim_timeout: float = 300.0
+    webhook_secret: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    email_from: str = "Creator Support <support@example.com>"
+    ticket_callback_url: str = ""
+    ticket_callback_token: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -47,6 +57,16 @@ class HubSettings:
             default_locale=env.get("HUB_DEFAULT_LOCALE", "en"),
             safety_oncall_webhook=env.get("SAFETY_ONCALL_WEBHOOK", ""),
             safety_claim_timeout=float(env.get("SAFETY_CLAIM_TIMEOUT", "300")),
+            webhook_secret=env.get("HUB_WEBHOOK_SECRET", ""),
+            smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=int(env.get("SMTP_PORT", "587")),
+            smtp_starttls=_bool(env.get("SMTP_STARTTLS"), True),
+            smtp_ssl=_bool(env.get("SMTP_SSL"), False),
+            smtp_username=env.get("SMTP_USERNAME", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            email_from=env.get("HUB_EMAIL_FROM", cls.email_from),
+            ticket_callback_url=env.get("TICKET_CALLBACK_URL", ""),
+            ticket_callback_token=env.get("TICKET_CALLBACK_TOKEN", ""),
         )
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -61,4 +81,14 @@ class HubSettings:
             "DEFAULT_LOCALE": self.default_locale,
             "SAFETY_ONCALL_WEBHOOK": self.safety_oncall_webhook,
             "SAFETY_CLAIM_TIMEOUT": self.safety_claim_timeout,
+            "HUB_WEBHOOK_SECRET": self.webhook_secret,
+            "SMTP_HOST": self.smtp_host,
+            "SMTP_PORT": self.smtp_port,
+            "SMTP_STARTTLS": self.smtp_starttls,
+            "SMTP_SSL": self.smtp_ssl,
+            "SMTP_USERNAME": self.smtp_username,
+            "SMTP_PASSWORD": self.smtp_password,
+            "HUB_EMAIL_FROM": self.email_from,
+            "TICKET_CALLBACK_URL": self.ticket_callback_url,
+            "TICKET_CALLBACK_TOKEN": self.ticket_callback_token,
         }

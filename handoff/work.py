@@ -193,6 +193,8 @@ class Work:
             s.flush()
         self.broker.publish(f"conversation:{conversation_id}", {"type": "message", "id": msg.id,
                                                                "message": serialize_message(msg)})
+        if sender == "associate":
+            self.broker.publish("outbound", {"message_id": msg.id, "conversation_id": conversation_id})
         return msg
 
     def transfer(self, associate: Associate, conversation_id: str, queue: str | None = None,
@@ -248,6 +250,7 @@ class Work:
             s.flush()
         self.broker.publish(f"conversation:{conversation_id}", {"type": "message", "id": msg.id,
                                                                "message": serialize_message(msg)})
+        self.broker.publish("outbound", {"message_id": msg.id, "conversation_id": conversation_id})
         self._announce(conversation_id, "closed", associate.username)
 
     def get(self, conversation_id: str) -> Conversation:
