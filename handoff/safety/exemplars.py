@@ -4,7 +4,13 @@ Uses the same multilingual sentence encoder as the knowledge base, so an
 indirect phrasing in any of the three languages ("personne ne remarquerait si
 je partais") lands near the exemplars of its category even when no lexicon
 phrase matches. Benign exemplars (figurative uses of the same words) pull the
-other way: a message must be clearly closer to a category than to them.
+other way.
+
+The exemplars train a small prototype classifier (multinomial logistic
+regression on their embeddings, a few seconds at start-up): measured on the
+safety dev set it separates categories from benign look-alikes better than a
+threshold on the nearest exemplar, which stays in the verdict as the
+explanation.
 """
 
 from __future__ import annotations
@@ -48,17 +54,48 @@ class ExemplarIndex:
                     self.texts.append(str(text))
         self.vectors = encoder.encode(self.texts) if self.texts else np.zeros((0, 1), dtype=np.float32)
         self._labels = np.array(self.labels)
+        self.classes = sorted(set(self.labels) - {"benign"}) + ["benign"]
+        self._weights, self._bias = self._fit() if self.texts else (None, None)
+
+    def _fit(self, steps: int = 2000, rate: float = 2.0, l2: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+        """Multinomial logistic regression from embeddings to category (or benign)."""
+        X = self.vectors.astype(np.float64)
+        y = np.array([self.classes.index(label) for label in self.labels])
+        Y = np.eye(len(self.classes))[y]
+        W = np.zeros((X.shape[1], len(self.classes)))
+        b = np.zeros(len(self.classes))
+        for _ in range(steps):
+            P = _softmax(X @ W + b)
+            W -= rate * (X.T @ (P - Y) / len(y) + l2 * W)
+            b -= rate * (P - Y).mean(axis=0)
+        return W, b
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Probability of each category and of benign for ``text``."""
+        if self._weights is None:
+            return {}
+        v = self.encoder.encode([text])[0].astype(np.float64)
+        p = _softmax((v @ self._weights + self._bias)[None, :])[0]
+        return {c: float(p[i]) for i, c in enumerate(self.classes)}
 
     def score(self, text: str) -> Similarity:
-        """Similarity of ``text`` to the nearest exemplar of each kind."""
+        """Most likely category, the probability that the message is a safety concern at all
+        (1 - P(benign)), P(benign), and the nearest exemplar of that category as the explanation."""
         if not self.texts:
             return Similarity(None, 0.0, 0.0, "")
+        probs = self.probabilities(text)
+        categories = {c: p for c, p in probs.items() if c != "benign"}
+        if not categories:
+            return Similarity(None, 0.0, probs.get("benign", 1.0), "")
+        category = max(categories, key=lambda c: categories[c])
         v = self.encoder.encode([text])[0]
-        sims = self.vectors @ v
-        benign_mask = self._labels == "benign"
-        benign = float(sims[benign_mask].max()) if benign_mask.any() else 0.0
-        cat_sims = np.where(benign_mask, -1.0, sims)
-        best = int(np.argmax(cat_sims))
-        if cat_sims[best] < 0:
-            return Similarity(None, 0.0, benign, "")
-        return Similarity(str(self._labels[best]), float(cat_sims[best]), benign, self.texts[best])
+        sims = np.where(self._labels == category, self.vectors @ v, -1.0)
+        nearest = self.texts[int(np.argmax(sims))]
+        benign = probs.get("benign", 0.0)
+        return Similarity(category, 1.0 - benign, benign, nearest)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)

@@ -3,12 +3,12 @@
 Decision rule (explainable, tested per signal):
 - a lexicon match that is neither figurative (benign guard) nor negated flags
   the message with that category (strongest signal, score 1.0);
-- otherwise, a similarity to a category's exemplars of at least
-  ``similarity_threshold`` that beats the nearest benign exemplar by
-  ``benign_margin`` flags it;
+- otherwise, the exemplar classifier's probability that the message is a
+  safety concern (1 - P(benign)) of at least ``similarity_threshold`` flags it
+  with the most likely category;
 - Rasa's ``safety_concern`` intent, when the message went through Rasa,
-  raises a flag only together with a similarity of at least
-  ``intent_similarity_floor`` (it names no category on its own).
+  flags it together with a probability of at least ``intent_similarity_floor``
+  (it names no category on its own).
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ URGENCY = ("self_harm", "minor_safety", "threats", "sextortion", "account_takeov
 class ScreenSettings:
     """Thresholds of the similarity signal, chosen on the safety dev set (see `make bench`)."""
 
-    similarity_threshold: float = 0.62
-    benign_margin: float = 0.05
-    intent_similarity_floor: float = 0.45
+    similarity_threshold: float = 0.8
+    intent_similarity_floor: float = 0.5
 
 
 @dataclass
@@ -72,10 +71,9 @@ class SafetyScreen:
             return Verdict(True, category, 1.0, evidence, signals)
         s = self.settings
         if similarity is not None and similarity.category in CATEGORIES:
-            clear = similarity.score - similarity.benign >= s.benign_margin
-            if similarity.score >= s.similarity_threshold and clear:
+            if similarity.score >= s.similarity_threshold:
                 return Verdict(True, similarity.category, similarity.score, text[:200], signals)
-            if nlu_intent == "safety_concern" and similarity.score >= s.intent_similarity_floor and clear:
+            if nlu_intent == "safety_concern" and similarity.score >= s.intent_similarity_floor:
                 return Verdict(True, similarity.category, similarity.score, text[:200], signals)
         return Verdict(False, None, similarity.score if similarity else 0.0, "", signals)
 

@@ -74,7 +74,7 @@ def test_similarity_signal_flags_near_exemplars_and_respects_benign(tmp_path):
         encoding="utf-8",
     )
     screen = SafetyScreen(Lexicon(tmp_path / "none"), ExemplarIndex(HashingEncoder(), path),
-                          ScreenSettings(similarity_threshold=0.5, benign_margin=0.05))
+                          ScreenSettings(similarity_threshold=0.6))
     hit = screen.screen("he says he will leak my private pictures if i don't pay")
     assert hit.flagged and hit.category == "sextortion"
     assert hit.signals["similarity"]["category"] == "sextortion"
@@ -92,10 +92,11 @@ def test_lexicon_wins_and_most_urgent_category_first(mini_lexicon):
 
 def test_nlu_intent_needs_some_similarity(tmp_path):
     path = tmp_path / "exemplars.yml"
-    path.write_text("threats:\n  en: [he said he will come to my house and hurt me]\n", encoding="utf-8")
+    path.write_text("threats:\n  en: [he said he will come to my house and hurt me]\n"
+                    "benign:\n  en: [my friend will come to my house for a collab video]\n", encoding="utf-8")
     screen = SafetyScreen(Lexicon(tmp_path / "none"), ExemplarIndex(HashingEncoder(), path),
-                          ScreenSettings(similarity_threshold=0.95, benign_margin=0.0, intent_similarity_floor=0.3))
-    text = "he said he will come to my place"
+                          ScreenSettings(similarity_threshold=1.01, intent_similarity_floor=0.5))
+    text = "he said he will come and hurt me"
     assert not screen.screen(text).flagged
     assert screen.screen(text, nlu_intent="safety_concern").flagged
 
