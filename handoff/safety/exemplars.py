@@ -22,6 +22,8 @@ from typing import Protocol
 import numpy as np
 import yaml
 
+# how much the classes are re-weighted to equal size (0: not at all, 1: fully); chosen on the dev set
+BALANCE = 0.0
 EXEMPLARS_PATH = Path(__file__).resolve().parent / "exemplars.yml"
 
 
@@ -42,7 +44,7 @@ class Similarity:
 class ExemplarIndex:
     """Exemplars per category embedded once; ``score`` compares a message to them."""
 
-    def __init__(self, encoder: _Encoder, path: Path = EXEMPLARS_PATH) -> None:
+    def __init__(self, encoder: _Encoder, path: Path = EXEMPLARS_PATH, everyday: list[str] | None = None) -> None:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         self.encoder = encoder
         self.labels: list[str] = []
@@ -52,6 +54,11 @@ class ExemplarIndex:
                 for text in texts or []:
                     self.labels.append(category)
                     self.texts.append(str(text))
+        # everyday support questions (e.g. the knowledge base's example questions) are benign too:
+        # without them the classifier has never seen an ordinary "I want to talk to a human"
+        for text in everyday or []:
+            self.labels.append("benign")
+            self.texts.append(text)
         self.vectors = encoder.encode(self.texts) if self.texts else np.zeros((0, 1), dtype=np.float32)
         self._labels = np.array(self.labels)
         self.classes = sorted(set(self.labels) - {"benign"}) + ["benign"]
@@ -62,12 +69,15 @@ class ExemplarIndex:
         X = self.vectors.astype(np.float64)
         y = np.array([self.classes.index(label) for label in self.labels])
         Y = np.eye(len(self.classes))[y]
+        # balance the classes: benign examples far outnumber each category's
+        counts = np.bincount(y, minlength=len(self.classes)).astype(np.float64)
+        weight = (len(y) / (len(self.classes) * np.maximum(counts, 1)))[y][:, None] ** BALANCE
         W = np.zeros((X.shape[1], len(self.classes)))
         b = np.zeros(len(self.classes))
         for _ in range(steps):
-            P = _softmax(X @ W + b)
-            W -= rate * (X.T @ (P - Y) / len(y) + l2 * W)
-            b -= rate * (P - Y).mean(axis=0)
+            G = (_softmax(X @ W + b) - Y) * weight
+            W -= rate * (X.T @ G / len(y) + l2 * W)
+            b -= rate * G.mean(axis=0)
         return W, b
 
     def probabilities(self, text: str) -> dict[str, float]:

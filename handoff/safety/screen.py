@@ -28,8 +28,8 @@ URGENCY = ("self_harm", "minor_safety", "threats", "sextortion", "account_takeov
 class ScreenSettings:
     """Thresholds of the similarity signal, chosen on the safety dev set (see `make bench`)."""
 
-    similarity_threshold: float = 0.8
-    intent_similarity_floor: float = 0.5
+    similarity_threshold: float = 0.5
+    intent_similarity_floor: float = 0.3
 
 
 @dataclass
@@ -78,6 +78,24 @@ class SafetyScreen:
         return Verdict(False, None, similarity.score if similarity else 0.0, "", signals)
 
 
+def everyday_questions() -> list[str]:
+    """Example questions of the knowledge base's non-safety articles: ordinary support talk."""
+    from knowledge_base.articles import MarkdownSource
+    from knowledge_base.settings import Settings
+
+    try:
+        articles = MarkdownSource(Settings.from_env().articles_dir).load()
+    except Exception:  # the screen still works from its own exemplars
+        return []
+    out: list[str] = []
+    for article in articles:
+        if article.route != "safety":
+            out.extend(article.questions)
+            for phrases in article.search_phrases.values():
+                out.extend(phrases)
+    return out
+
+
 _screen: SafetyScreen | None = None
 _lock = threading.Lock()
 
@@ -89,5 +107,5 @@ def default_screen() -> SafetyScreen:
         if _screen is None:
             from knowledge_base.encoder import load_encoder
 
-            _screen = SafetyScreen(Lexicon(), ExemplarIndex(load_encoder("use-multilingual")))
+            _screen = SafetyScreen(Lexicon(), ExemplarIndex(load_encoder("use-multilingual"), everyday=everyday_questions()))
         return _screen

@@ -96,7 +96,13 @@ const Console = (function () {
     li.dir = "auto";
     const label = m.sender === "creator" ? "Creator" : m.sender === "bot" ? "Bot" : m.sender === "note" ? "Internal note · " + (m.associate || "") : (m.associate || "Associate");
     li.appendChild(el("span", "who", label + " · " + new Date(m.created_at).toLocaleTimeString()));
-    li.appendChild(el("span", "text", m.text));
+    if (m.sender === "creator" && /^\/[a-z_]+\d*$/.test(m.text)) {
+      // a quick-reply button, not typed text (e.g. /greet when the chat opened, /rate5)
+      li.className = "msg note";
+      li.appendChild(el("span", "text", "[button] " + m.text.slice(1)));
+    } else {
+      li.appendChild(el("span", "text", m.text));
+    }
     if (m.article_id) li.appendChild(el("span", "who", "article: " + m.article_id));
     $("transcript").appendChild(li);
     $("transcript").scrollTop = $("transcript").scrollHeight;

@@ -77,8 +77,9 @@ def test_script_from_a_creator_is_text_in_the_console(stack, browser, associate)
     agent.locator("#queued tr").first.wait_for(timeout=10000)
     agent.locator("#queued tr button").last.click()  # the newest waiting conversation is this one
     agent.wait_for_url("**/console/c/*")
-    agent.locator("#transcript .msg.creator").first.wait_for()
-    assert "<img src=x" in agent.locator("#transcript .msg.creator .text").first.inner_text()
+    shown = agent.locator("#transcript .msg.creator .text", has_text="<img src=x")
+    shown.first.wait_for()
+    assert shown.count() == 1
     assert agent.evaluate("window.pwned === undefined")
     agent.close()
     creator.close()

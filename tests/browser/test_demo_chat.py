@@ -32,9 +32,11 @@ def test_arabic_renders_right_to_left_and_script_is_text(stack, browser):
     page.select_option("#locale", "ar")
     page.click("#new-chat")
     page.wait_for_function("document.documentElement.dir === 'rtl'", timeout=30000)
+    page.locator(".msg.bot").first.wait_for(timeout=30000)  # greeting
     page.fill("#text", "<script>window.pwned=1</script> كيف أسحب أرباحي")
     page.press("#text", "Enter")
-    page.locator(".msg.bot .article").first.wait_for(timeout=30000)
+    page.locator(".msg.bot").nth(1).wait_for(timeout=30000)
+    assert page.locator(".msg.bot").first.evaluate("e => getComputedStyle(e).direction") == "rtl"
     mine = page.locator(".msg.creator .text").last.inner_text()
     assert "<script>" in mine
     assert page.evaluate("window.pwned === undefined")
