@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +60,28 @@ def parse_rasa_response(items: list[dict[str, Any]]) -> BotTurn:
     return turn
 
 
+_TRIGGER = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
+
+
+def with_language(text: str, language: str | None) -> str:
+    """Add the language entity to a ``/intent`` payload (quick-reply buttons, the widget's ``/greet``).
+
+    Rasa parses such payloads without running the NLU pipeline, so the component that
+    turns the hub's language into the ``language`` slot never sees them.
+    """
+    m = _TRIGGER.match(text.strip())
+    if not m or not language:
+        return text
+    try:
+        entities = json.loads(m.group(2)) if m.group(2) else {}
+    except ValueError:
+        return text
+    if not isinstance(entities, dict):
+        return text
+    entities.setdefault("language", language)
+    return f"/{m.group(1)}{json.dumps(entities, ensure_ascii=False)}"
+
+
 class RasaClient:
     """Talks to ``POST {rasa_url}/webhooks/rest/webhook``."""
 
@@ -71,7 +95,8 @@ class RasaClient:
         try:
             response = self._http.post(
                 f"{self.base_url}/webhooks/rest/webhook",
-                json={"sender": conversation_id, "message": text, "metadata": metadata},
+                json={"sender": conversation_id, "message": with_language(text, metadata.get("language")),
+                      "metadata": metadata},
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:

@@ -38,7 +38,7 @@ def test_creator_hands_off_and_associate_replies_live(stack, browser, associate)
     agent.click("#login")
     agent.wait_for_url("**/console/")
     row = agent.locator("#queued tr").first
-    row.wait_for(timeout=10000)
+    row.wait_for(timeout=30000)
     screenshot(agent, "console-inbox")
     agent.keyboard.press("n")  # take the most urgent conversation
     agent.wait_for_url("**/console/c/*")
@@ -74,7 +74,7 @@ def test_script_from_a_creator_is_text_in_the_console(stack, browser, associate)
     agent.fill("#password", PASSWORD)
     agent.click("#login")
     agent.wait_for_url("**/console/")
-    agent.locator("#queued tr").first.wait_for(timeout=10000)
+    agent.locator("#queued tr").first.wait_for(timeout=30000)
     agent.locator("#queued tr button").last.click()  # the newest waiting conversation is this one
     agent.wait_for_url("**/console/c/*")
     shown = agent.locator("#transcript .msg.creator .text", has_text="<img src=x")

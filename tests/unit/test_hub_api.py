@@ -169,3 +169,14 @@ def test_unsupported_language_hands_off_without_rasa(client, auth, rasa, app):
     body = client.post(f"/api/v1/conversations/{cid}/messages", json={"text": "necesito ayuda"}, headers=auth).get_json()
     assert body["handoff"]["reason"] == "unsupported_language"
     assert rasa.sent == []
+
+
+def test_intent_payloads_carry_the_language_to_rasa():
+    from handoff.assistant import with_language
+
+    assert with_language("/greet", "ar") == '/greet{"language": "ar"}'
+    assert with_language('/inform{"payment_method":"paypal"}', "fr") == (
+        '/inform{"payment_method": "paypal", "language": "fr"}'
+    )
+    assert with_language("how do i withdraw", "en") == "how do i withdraw"
+    assert with_language("/not json{", "en") == "/not json{"
