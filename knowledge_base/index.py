@@ -29,7 +29,7 @@ from knowledge_base.encoder import Encoder
 
 MANIFEST = "manifest.json"
 # bump when the text analysis changes, so that every passage is analysed again
-ANALYSIS_VERSION = 2
+ANALYSIS_VERSION = 3
 
 
 @dataclass
@@ -38,6 +38,11 @@ class IndexedPassage:
 
     passage: Passage
     terms: list[str]
+    article_key: str = ""  # "locale/id" of the article file it came from (search phrases have another locale)
+
+    def __post_init__(self) -> None:
+        if not self.article_key:
+            self.article_key = f"{self.passage.locale}/{self.passage.article_id}"
 
 
 @dataclass
@@ -90,7 +95,8 @@ def load_index(index_dir: Path) -> IndexData | None:
         for line in fh:
             row = json.loads(line)
             terms = row.pop("terms")
-            passages.append(IndexedPassage(Passage(**row), terms))
+            article_key = row.pop("article_key", "")
+            passages.append(IndexedPassage(Passage(**row), terms, article_key))
     vectors = np.load(Path(index_dir) / f"vectors-{version}.npy")
     return IndexData(version, manifest["encoder"], passages, vectors, manifest["articles"],
                      manifest.get("analysis", 1))
@@ -111,7 +117,7 @@ def build_index(
     if previous is not None and previous.encoder == encoder.name and previous.analysis == ANALYSIS_VERSION:
         rows_by_article: dict[str, list[int]] = {}
         for i, ip in enumerate(previous.passages):
-            rows_by_article.setdefault(f"{ip.passage.locale}/{ip.passage.article_id}", []).append(i)
+            rows_by_article.setdefault(ip.article_key, []).append(i)
         for key, rows in rows_by_article.items():
             reusable[key] = (
                 [previous.passages[i] for i in rows],
@@ -138,7 +144,7 @@ def build_index(
     vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dimension), np.float32)
     offset = 0
     for slot, article, passages in pending:
-        indexed = [IndexedPassage(p, analyzer(p.locale)(bm25_text(p, article.tags))) for p in passages]
+        indexed = [IndexedPassage(p, analyzer(p.locale)(bm25_text(p, article.tags)), article.key) for p in passages]
         chunks[slot] = (indexed, vectors[offset : offset + len(passages)])
         offset += len(passages)
 
@@ -177,6 +183,7 @@ def _write(
         for ip in passages:
             row = asdict(ip.passage)
             row["terms"] = ip.terms
+            row["article_key"] = ip.article_key
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     np.save(index_dir / f"vectors-{version}.npy", vectors)
     manifest = {

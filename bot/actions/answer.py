@@ -25,17 +25,22 @@ TOPIC_INTENT_CONFIDENCE = 0.6
 MAX_ARTICLES_PER_QUESTION = 2
 
 
+def one_message(text: str) -> str:
+    """Rasa's REST channel splits a text on blank lines into several messages: keep one."""
+    return "\n".join(line for line in text.splitlines() if line.strip())
+
+
 def utter_hit(dispatcher: CollectingDispatcher, hit: SearchHit, language: str, confidence: float) -> None:
     """Send the passage with its title (and a note when it's in another language)."""
     if hit.locale_fallback:
         dispatcher.utter_message(
             response="utter_kb_answer_other_language",
             title=hit.title,
-            passage=hit.passage,
+            passage=one_message(hit.passage),
             article_language=LANGUAGE_NAMES.get(language, LANGUAGE_NAMES["en"]).get(hit.locale, hit.locale),
         )
     else:
-        dispatcher.utter_message(response="utter_kb_answer", title=hit.title, passage=hit.passage)
+        dispatcher.utter_message(response="utter_kb_answer", title=hit.title, passage=one_message(hit.passage))
     dispatcher.utter_message(
         json_message={
             "meta": {

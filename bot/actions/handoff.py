@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.answer import one_message
 from bot.actions.conversation import language_of, latest_text
 from bot.actions.handoff_context import build_handoff
 from bot.actions.knowledge_base_client import knowledge_base
@@ -71,7 +72,7 @@ class ActionSafetyHandoff(Action):
                 best, best_score = hit, hit.dense
         category = SAFETY_ARTICLES.get(best.article_id, "unspecified") if best else "unspecified"
         if best is not None:
-            dispatcher.utter_message(response="utter_kb_answer", title=best.title, passage=best.passage)
+            dispatcher.utter_message(response="utter_kb_answer", title=best.title, passage=one_message(best.passage))
             dispatcher.utter_message(json_message={"meta": {"article_id": best.article_id, "title": best.title}})
         dispatcher.utter_message(
             json_message=build_handoff(

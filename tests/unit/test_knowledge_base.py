@@ -185,3 +185,16 @@ def test_search_phrases_route_another_language_to_the_article(corpus, tmp_path):
     result = make_kb(index).search("كيفاش نسحب فلوسي", locale="ar")
     assert result.best.article_id == "withdraw-earnings"
     assert result.best.locale == "en" and result.best.locale_fallback  # shown in English, never as "ar"
+
+
+def test_incremental_build_keeps_search_phrases_of_unchanged_articles(corpus, tmp_path):
+    path = corpus / "en" / "withdraw-earnings.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "related: []", "related: []\nsearch_phrases:\n  ar: [\"كيفاش نسحب فلوسي\"]"), encoding="utf-8")
+    index = tmp_path / "index"
+    first = build_index(MarkdownSource(corpus).load(), HashingEncoder(), index, analyzer=simple_analyzer)
+    write(corpus, "en", "live-eligibility", "Who can go LIVE", "## Requirements\nNow 5000 followers.")
+    second = build_index(MarkdownSource(corpus).load(), HashingEncoder(), index, analyzer=simple_analyzer)
+    assert second.passages == first.passages
+    data = load_index(index)
+    assert any(ip.passage.locale == "ar" and ip.passage.article_id == "withdraw-earnings" for ip in data.passages)
