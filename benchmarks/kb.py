@@ -166,6 +166,9 @@ def main() -> int:
     results["edit_to_searchable"] = edit_to_searchable(settings, encoder)
     if not args.skip_response_selector:
         results["response_selector"] = response_selector(args.folds)
+    elif (OUT / "response_selector.json").exists():
+        results["response_selector"] = {**json.loads((OUT / "response_selector.json").read_text()),
+                                        "note": "reused from an earlier run (--skip-response-selector)"}
     results["peak_rss_mb"] = round(peak_rss_mb(), 1)
     (OUT / "kb.json").write_text(json.dumps(results, indent=1))
     print(f"\npeak RSS {results['peak_rss_mb']} MB (after the 45-article searches: {results['peak_rss_mb_after_search']} MB)")

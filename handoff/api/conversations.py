@@ -25,8 +25,16 @@ def service() -> ConversationService:
 def turn_response(result: TurnResult) -> dict:
     """The JSON answer of the messages endpoint."""
     conv = result.conversation
+    wait = None
+    if conv.state == "queued" and conv.queue:
+        from handoff.queue import expected_wait_minutes
+        from handoff.work import sla_minutes
+
+        with current_app.extensions["db"].session() as s:
+            wait = expected_wait_minutes(s, conv.queue, sla_minutes().get(conv.queue, 240))
     return {
         "message_id": result.message.id,
+        "expected_wait_minutes": wait,
         "replies": [serialize_reply(m) for m in result.replies],
         "state": conv.state,
         "language": conv.language,

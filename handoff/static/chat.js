@@ -5,9 +5,9 @@
   const transcript = $("transcript");
   const quick = $("quick-replies");
   const LABELS = {
-    en: { you: "You", bot: "Assistant", associate: "Support", queued: "A member of the support team will reply here.", closed: "Conversation closed - write again any time.", placeholder: "Type your question…", send: "Send", article: "Article", joined: "A member of the support team has joined." },
-    fr: { you: "Vous", bot: "Assistant", associate: "Support", queued: "Un membre de l'équipe support va vous répondre ici.", closed: "Conversation terminée - écrivez-nous quand vous voulez.", placeholder: "Écrivez votre question…", send: "Envoyer", article: "Article", joined: "Un membre de l'équipe support a rejoint la conversation." },
-    ar: { you: "أنت", bot: "المساعد", associate: "الدعم", queued: "سيرد عليك أحد أعضاء فريق الدعم هنا.", closed: "انتهت المحادثة - راسلنا متى شئت.", placeholder: "اكتب سؤالك…", send: "إرسال", article: "مقال", joined: "انضم أحد أعضاء فريق الدعم إلى المحادثة." },
+    en: { you: "You", bot: "Assistant", associate: "Support", queued: "A member of the support team will reply here.", closed: "Conversation closed - write again any time.", placeholder: "Type your question…", send: "Send", article: "Article", joined: "A member of the support team has joined.", wait: "Expected wait: about {n} min.", typing: "The assistant is typing" },
+    fr: { you: "Vous", bot: "Assistant", associate: "Support", queued: "Un membre de l'équipe support va vous répondre ici.", closed: "Conversation terminée - écrivez-nous quand vous voulez.", placeholder: "Écrivez votre question…", send: "Envoyer", article: "Article", joined: "Un membre de l'équipe support a rejoint la conversation.", wait: "Attente estimée : environ {n} min.", typing: "L'assistant écrit" },
+    ar: { you: "أنت", bot: "المساعد", associate: "الدعم", queued: "سيرد عليك أحد أعضاء فريق الدعم هنا.", closed: "انتهت المحادثة - راسلنا متى شئت.", placeholder: "اكتب سؤالك…", send: "إرسال", article: "مقال", joined: "انضم أحد أعضاء فريق الدعم إلى المحادثة.", wait: "مدة الانتظار المتوقعة: حوالي {n} دقيقة.", typing: "المساعد يكتب" },
   };
   let conversationId = null;
   let language = "en";
@@ -48,9 +48,25 @@
       a.textContent = labels().article + ": " + extra.article_id;
       li.appendChild(a);
     }
-    transcript.appendChild(li);
+    const typing = document.getElementById("typing");
+    transcript.insertBefore(li, typing);
     transcript.scrollTop = transcript.scrollHeight;
     return li;
+  }
+
+  // "…" while the assistant is answering
+  function showTyping(on) {
+    let t = document.getElementById("typing");
+    if (!on) { if (t) t.remove(); return; }
+    if (!t) {
+      t = document.createElement("li");
+      t.id = "typing";
+      t.className = "msg bot typing";
+      t.setAttribute("aria-label", labels().typing);
+      t.textContent = "…";
+      transcript.appendChild(t);
+      transcript.scrollTop = transcript.scrollHeight;
+    }
   }
 
   function showButtons(buttons) {
@@ -106,6 +122,7 @@
     if (!silent) add("creator", shown || text);
     showButtons([]);
     $("send").disabled = true;
+    showTyping(true);
     try {
       const clientId = (self.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
       const turn = await api("/widget/api/conversations/" + conversationId + "/messages", { text: text, client_message_id: clientId });
@@ -114,12 +131,14 @@
       seen.add(turn.message_id);
       turn.replies.forEach((r) => { add("bot", r.text, r); if (r.buttons) buttons = r.buttons; });
       showButtons(buttons);
-      if (turn.state === "queued" || turn.state === "assigned") add("system", labels().queued);
+      if (turn.state === "queued") add("system", labels().queued + (turn.expected_wait_minutes ? " " + labels().wait.replace("{n}", turn.expected_wait_minutes) : ""));
+      if (turn.state === "assigned" && !turn.replies.length) showTyping(false);
       if (turn.state === "closed") add("system", labels().closed);
     } catch (err) {
       add("system", String(err.message || err));
     } finally {
       $("send").disabled = false;
+      showTyping(false);
     }
   }
 

@@ -180,3 +180,13 @@ def test_intent_payloads_carry_the_language_to_rasa():
     )
     assert with_language("how do i withdraw", "en") == "how do i withdraw"
     assert with_language("/not json{", "en") == "/not json{"
+
+
+def test_queued_creator_gets_an_expected_wait(client, auth, rasa):
+    cid = new_conversation(client, auth)
+    rasa.outputs.append([{"custom": {"handoff": {"reason": "requested_by_creator", "queue": "general"}}},
+                         {"text": "ok"}])
+    body = client.post(f"/api/v1/conversations/{cid}/messages", json={"text": "a person please"},
+                       headers=auth).get_json()
+    assert body["state"] == "queued"
+    assert body["expected_wait_minutes"] == 240  # no claims yet: the queue's SLA
