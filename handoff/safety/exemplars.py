@@ -62,7 +62,10 @@ class ExemplarIndex:
         self.vectors = encoder.encode(self.texts) if self.texts else np.zeros((0, 1), dtype=np.float32)
         self._labels = np.array(self.labels)
         self.classes = sorted(set(self.labels) - {"benign"}) + ["benign"]
-        self._weights, self._bias = self._fit() if self.texts else (None, None)
+        self._weights: np.ndarray | None = None
+        self._bias: np.ndarray | None = None
+        if self.texts:
+            self._weights, self._bias = self._fit()
 
     def _fit(self, steps: int = 2000, rate: float = 2.0, l2: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
         """Multinomial logistic regression from embeddings to category (or benign)."""
