@@ -107,6 +107,19 @@ class _State:
         for ip in data.passages:
             if ip.passage.kind == "section":
                 self.locales_of.setdefault(ip.passage.article_id, set()).add(ip.passage.locale)
+        # vectorised bookkeeping: article number of every passage, and shown sections per article/locale
+        self.articles: list[str] = sorted({ip.passage.article_id for ip in data.passages})
+        number = {a: i for i, a in enumerate(self.articles)}
+        self.article_of = np.array([number[ip.passage.article_id] for ip in data.passages], dtype=np.int64)
+        self.sections: dict[tuple[str, str], np.ndarray] = {}
+        rows: dict[tuple[str, str], list[int]] = {}
+        for i, ip in enumerate(data.passages):
+            if ip.passage.kind == "section":
+                rows.setdefault((ip.passage.article_id, ip.passage.locale), []).append(i)
+        self.sections = {k: np.array(v, dtype=np.int64) for k, v in rows.items()}
+        self.rows_of: dict[str, np.ndarray] = {
+            a: np.flatnonzero(self.article_of == number[a]) for a in self.articles
+        }
 
 
 class KnowledgeBase:
@@ -250,8 +263,7 @@ class KnowledgeBase:
         cos = (state.data.vectors @ query_vec[0]).astype(np.float32)
         bm25 = self._bm25_scores(state, text, locale) if text.strip() else None
         hit = self._hit(state, article_id, locale, 0.0, cos, bm25)
-        rows = [i for i, ip in enumerate(state.data.passages) if ip.passage.article_id == article_id]
-        hit.dense = float(cos[rows].max())
+        hit.dense = float(cos[state.rows_of[article_id]].max())
         return hit
 
     def passages_of(self, article_id: str, locale: str) -> list[tuple[str, str]]:
@@ -298,11 +310,7 @@ class KnowledgeBase:
         available = state.locales_of[article]
         order = [locale, *self.fallback_locales.get(locale, ()), "en", "fr", "ar"]
         shown = next((loc for loc in order if loc in available), sorted(available)[0])
-        rows = [
-            i
-            for i, ip in enumerate(state.data.passages)
-            if ip.passage.article_id == article and ip.passage.locale == shown and ip.passage.kind == "section"
-        ]
+        rows = state.sections[(article, shown)]
         bm = bm25[rows] if bm25 is not None and shown == locale else np.zeros(len(rows))
         bm_norm = bm / bm.max() if bm.max() > 0 else bm
         # the passage to show: mostly meaning, with a nudge towards shared words
@@ -324,13 +332,9 @@ class KnowledgeBase:
 
 
 def _best_per_article(state: _State, scores: np.ndarray) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for i, ip in enumerate(state.data.passages):
-        a = ip.passage.article_id
-        s = float(scores[i])
-        if s > best.get(a, -np.inf):
-            best[a] = s
-    return best
+    best = np.full(len(state.articles), -np.inf, dtype=np.float64)
+    np.maximum.at(best, state.article_of, scores.astype(np.float64))
+    return {a: float(best[i]) for i, a in enumerate(state.articles) if np.isfinite(best[i])}
 
 
 def _with_dense_proxy(
