@@ -132,7 +132,8 @@ def edit_to_searchable(settings: Settings, encoder) -> dict:  # type: ignore[no-
                 marker = f"zorblax{i}quux"
                 path = articles / "en" / "scheduling-posts.md"
                 text = path.read_text(encoding="utf-8")
-                path.write_text(text.replace("## ", f"## {marker} pancake schedule\n\n## ", 1), encoding="utf-8")
+                section = f"## Pancake schedule {marker}\nThe {marker} pancake schedule is new.\n\n## "
+                path.write_text(text.replace("## ", section, 1), encoding="utf-8")
                 start = time.perf_counter()
                 while time.perf_counter() - start < 30:
                     result = kb.search(f"{marker} pancake schedule", "en", top=1, mode="bm25")

@@ -111,12 +111,11 @@ class _State:
         self.articles: list[str] = sorted({ip.passage.article_id for ip in data.passages})
         number = {a: i for i, a in enumerate(self.articles)}
         self.article_of = np.array([number[ip.passage.article_id] for ip in data.passages], dtype=np.int64)
-        self.sections: dict[tuple[str, str], np.ndarray] = {}
-        rows: dict[tuple[str, str], list[int]] = {}
+        section_rows: dict[tuple[str, str], list[int]] = {}
         for i, ip in enumerate(data.passages):
             if ip.passage.kind == "section":
-                rows.setdefault((ip.passage.article_id, ip.passage.locale), []).append(i)
-        self.sections = {k: np.array(v, dtype=np.int64) for k, v in rows.items()}
+                section_rows.setdefault((ip.passage.article_id, ip.passage.locale), []).append(i)
+        self.sections = {k: np.array(v, dtype=np.int64) for k, v in section_rows.items()}
         self.rows_of: dict[str, np.ndarray] = {
             a: np.flatnonzero(self.article_of == number[a]) for a in self.articles
         }
