@@ -128,10 +128,10 @@ def edit_to_searchable(settings: Settings, encoder) -> dict:  # type: ignore[no-
             kb.search("warm up", "en")
             time.sleep(4)  # let the watcher load its models and take its first snapshot
             samples = []
+            path = articles / "en" / "scheduling-posts.md"
+            text = path.read_text(encoding="utf-8")  # each edit starts from the original article
             for i in range(3):
                 marker = f"zorblax{i}quux"
-                path = articles / "en" / "scheduling-posts.md"
-                text = path.read_text(encoding="utf-8")
                 section = f"## Pancake schedule {marker}\nThe {marker} pancake schedule is new.\n\n## "
                 path.write_text(text.replace("## ", section, 1), encoding="utf-8")
                 start = time.perf_counter()
