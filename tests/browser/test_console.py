@@ -20,23 +20,34 @@ def associate(stack):  # type: ignore[no-untyped-def]
     return "nadia"
 
 
-def test_creator_hands_off_and_associate_replies_live(stack, browser, associate):
+def creator_asks_for_a_person(browser, hub: str, first_message: str):  # type: ignore[no-untyped-def]
+    """A creator opens the widget, writes ``first_message``, then asks for a person."""
     creator = browser.new_page()
-    creator.goto(f"{stack.hub}/chat")
+    creator.goto(f"{hub}/chat")
     creator.locator(".msg.bot").first.wait_for(timeout=30000)
-    creator.fill("#text", "my withdrawal from 3 weeks ago never arrived")
+    creator.fill("#text", first_message)
     creator.press("#text", "Enter")
     creator.locator(".msg.bot").nth(1).wait_for(timeout=30000)
     creator.fill("#text", "I want to talk to a human")
     creator.press("#text", "Enter")
     creator.locator(".msg.system").last.wait_for(timeout=30000)
+    return creator
 
+
+def associate_logs_in(browser, hub: str, username: str):  # type: ignore[no-untyped-def]
+    """An associate logs in to the console and lands on the inbox."""
     agent = browser.new_page()
-    agent.goto(f"{stack.hub}/console/login")
-    agent.fill("#username", associate)
+    agent.goto(f"{hub}/console/login")
+    agent.fill("#username", username)
     agent.fill("#password", PASSWORD)
     agent.click("#login")
     agent.wait_for_url("**/console/")
+    return agent
+
+
+def test_creator_hands_off_and_associate_replies_live(stack, browser, associate):
+    creator = creator_asks_for_a_person(browser, stack.hub, "my withdrawal from 3 weeks ago never arrived")
+    agent = associate_logs_in(browser, stack.hub, associate)
     row = agent.locator("#queued tr").first
     row.wait_for(timeout=30000)
     screenshot(agent, "console-inbox")
@@ -59,21 +70,8 @@ def test_creator_hands_off_and_associate_replies_live(stack, browser, associate)
 
 
 def test_script_from_a_creator_is_text_in_the_console(stack, browser, associate):
-    creator = browser.new_page()
-    creator.goto(f"{stack.hub}/chat")
-    creator.locator(".msg.bot").first.wait_for(timeout=30000)
-    creator.fill("#text", "<img src=x onerror=window.pwned=1> hello")
-    creator.press("#text", "Enter")
-    creator.locator(".msg.bot").nth(1).wait_for(timeout=30000)
-    creator.fill("#text", "I want to talk to a human")
-    creator.press("#text", "Enter")
-    creator.locator(".msg.system").last.wait_for(timeout=30000)
-    agent = browser.new_page()
-    agent.goto(f"{stack.hub}/console/login")
-    agent.fill("#username", associate)
-    agent.fill("#password", PASSWORD)
-    agent.click("#login")
-    agent.wait_for_url("**/console/")
+    creator = creator_asks_for_a_person(browser, stack.hub, "<img src=x onerror=window.pwned=1> hello")
+    agent = associate_logs_in(browser, stack.hub, associate)
     agent.locator("#queued tr").first.wait_for(timeout=30000)
     agent.locator("#queued tr button").last.click()  # the newest waiting conversation is this one
     agent.wait_for_url("**/console/c/*")
