@@ -48,8 +48,10 @@ class LanguageDetector:
         self._lock = threading.Lock()
 
     def preload(self) -> None:
-        """Build lingua's detector now (it takes seconds); safe to call from a thread."""
-        self._lingua()
+        """Build lingua's detector and load its language models now (seconds); safe from a thread."""
+        detector = self._lingua()
+        for sample in ("how do I withdraw my earnings", "comment retirer mes gains", "كيف أسحب أرباحي"):
+            detector.compute_language_confidence_values(sample)
 
     def _lingua(self):  # type: ignore[no-untyped-def]
         with self._lock:
