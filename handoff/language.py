@@ -18,6 +18,7 @@ MIN_WORDS = 3
 MIN_CHARS = 12
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+_NOISE = re.compile(r"<[^>]{0,200}>|https?://\S+|\S+@\S+\.\w+|@\w+")
 _LATIN = re.compile(r"[A-Za-zÀ-ÿ]")
 # digits used as letters inside words: 3 = ع, 7 = ح, 9 = ق, 2 = ء, 5 = خ
 _ARABIZI_DIGIT_WORD = re.compile(r"\b[a-z]*[a-z][23579][a-z]+\b|\b[23579][a-z]{2,}\b", re.IGNORECASE)
@@ -64,7 +65,8 @@ class LanguageDetector:
     def detect(self, text: str, current: str | None = None) -> Detection:
         """Language of ``text``; ``current`` is the conversation's language so far."""
         fallback = current or "en"
-        stripped = text.strip()
+        # markup and links say nothing about the creator's language
+        stripped = _NOISE.sub(" ", text).strip()
         if not stripped:
             return Detection(fallback, False, None, "empty")
         arabic = len(_ARABIC.findall(stripped))

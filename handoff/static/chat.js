@@ -119,13 +119,15 @@
 
   async function send(text, shown, silent) {
     if (!conversationId) await start();
+    const forConversation = conversationId;
     if (!silent) add("creator", shown || text);
     showButtons([]);
     $("send").disabled = true;
     showTyping(true);
     try {
       const clientId = (self.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
-      const turn = await api("/widget/api/conversations/" + conversationId + "/messages", { text: text, client_message_id: clientId });
+      const turn = await api("/widget/api/conversations/" + forConversation + "/messages", { text: text, client_message_id: clientId });
+      if (forConversation !== conversationId) return; // the creator started a new chat meanwhile
       applyLanguage(turn.language);
       let buttons = [];
       seen.add(turn.message_id);

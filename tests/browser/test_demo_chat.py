@@ -29,6 +29,7 @@ def test_ask_a_question_then_a_person(stack, browser):
 def test_arabic_renders_right_to_left_and_script_is_text(stack, browser):
     page = browser.new_page()
     page.goto(f"{stack.hub}/chat")
+    page.locator(".msg.bot").first.wait_for(timeout=30000)  # the first (English) chat has greeted
     page.select_option("#locale", "ar")
     page.click("#new-chat")
     page.wait_for_function("document.documentElement.dir === 'rtl'", timeout=30000)
