@@ -277,20 +277,12 @@ class ConversationService:
     def _apply_turn(self, conversation_id: str, message_id: int, turn: BotTurn) -> TurnResult:
         """Store replies, handoff and state change in one transaction."""
         with self.db.session() as s:
-            conv = s.get(Conversation, conversation_id, with_for_update=True)
-            assert conv is not None
-            message = s.get(Message, message_id)
-            assert message is not None
+            conv, message = self._load(s, conversation_id, message_id)
             replies = [self._bot_message(conv, message_id, r) for r in turn.replies]
             if turn.handoff is not None and turn.handoff.get("reason") == "safety":
                 # the assistant recognised a safety concern the screen missed: same message and resources
                 category = (turn.handoff.get("safety") or {}).get("category") or "threats"
-                resources = Message(
-                    conversation_id=conv.id, sender="bot", language=conv.language, reply_to=message_id,
-                    text=safety_reply(category, conv.language, conv.creator_country),
-                    data={"article_id": None, "source": "safety", "category": category},
-                )
-                replies.insert(0, resources)
+                replies.insert(0, self._safety_message(conv, message_id, category))
             s.add_all(replies)
             for event in turn.events:
                 s.add(ConversationEvent(conversation_id=conv.id, kind=str(event.get("kind", "bot_event")), data=event))
@@ -304,6 +296,23 @@ class ConversationService:
             s.flush()
             return TurnResult(conv, message, replies, handoff)
 
+    @staticmethod
+    def _load(s: Session, conversation_id: str, message_id: int) -> tuple[Conversation, Message]:
+        """The conversation (locked for the turn) and the creator message being answered."""
+        conv = s.get(Conversation, conversation_id, with_for_update=True)
+        message = s.get(Message, message_id)
+        assert conv is not None and message is not None
+        return conv, message
+
+    @staticmethod
+    def _safety_message(conv: Conversation, reply_to: int, category: str) -> Message:
+        """The category's safety message and resources, in the creator's language."""
+        return Message(
+            conversation_id=conv.id, sender="bot", language=conv.language, reply_to=reply_to,
+            text=safety_reply(category, conv.language, conv.creator_country),
+            data={"article_id": None, "source": "safety", "category": category},
+        )
+
     def _bot_message(self, conv: Conversation, reply_to: int, reply: dict[str, Any]) -> Message:
         data = {k: v for k, v in reply.items() if k != "text"}
         return Message(
@@ -312,6 +321,8 @@ class ConversationService:
         )
 
     def _record_handoff(self, s: Session, conv: Conversation, payload: dict[str, Any]) -> dict[str, Any]:
+        """Store a handoff and point the conversation at its queue; a bot conversation becomes queued
+        (one already waiting keeps its place in time and only changes queue and priority)."""
         reason = str(payload.get("reason") or "requested_by_creator")
         queue = payload.get("queue") or queue_for(reason, payload)
         given = payload.get("priority")
@@ -324,7 +335,8 @@ class ConversationService:
         conv.priority = priority
         conv.handoff_reason = reason
         conv.handoff = full
-        transition(s, conv, "queued", actor="assistant", reason=reason, queue=queue)
+        if conv.state == "bot":
+            transition(s, conv, "queued", actor="assistant", reason=reason, queue=queue)
         return full
 
     def _record_decision(self, conversation_id: str, message_id: int, verdict: Verdict, s: Session | None = None) -> None:
@@ -341,10 +353,7 @@ class ConversationService:
     def _escalate_safety(self, conversation_id: str, message_id: int, verdict: Verdict) -> TurnResult:
         """Stop the bot, send the category's message and resources, move to the top of the safety queue."""
         with self.db.session() as s:
-            conv = s.get(Conversation, conversation_id, with_for_update=True)
-            assert conv is not None
-            message = s.get(Message, message_id)
-            assert message is not None
+            conv, message = self._load(s, conversation_id, message_id)
             self._record_decision(conv.id, message_id, verdict, s)
             safety = {"category": verdict.category, "evidence": verdict.evidence, "score": round(verdict.score, 4),
                       "message_id": message_id}
@@ -371,23 +380,8 @@ class ConversationService:
                 payload["moved_from_queue"] = conv.queue
                 s.add(ConversationEvent(conversation_id=conv.id, kind="safety_move", from_state="queued",
                                         to_state="queued", data={"from_queue": conv.queue}))
-            if conv.state == "bot":
-                full = self._record_handoff(s, conv, payload)
-            else:
-                full = {**payload, "transcript_message_count": len(conv.messages)}
-                s.add(Handoff(conversation_id=conv.id, reason="safety", queue="safety",
-                              priority=SAFETY_PRIORITY, payload=full))
-                conv.queue = "safety"
-                conv.priority = SAFETY_PRIORITY
-                conv.handoff_reason = "safety"
-                conv.handoff = full
-                conv.queued_at = conv.queued_at or utcnow()
-            reply = Message(
-                conversation_id=conv.id, sender="bot",
-                text=safety_reply(verdict.category or "harassment", conv.language, conv.creator_country),
-                data={"article_id": None, "source": "safety", "category": verdict.category},
-                language=conv.language, reply_to=message_id,
-            )
+            full = self._record_handoff(s, conv, payload)
+            reply = self._safety_message(conv, message_id, verdict.category or "harassment")
             s.add(reply)
             s.flush()
             return TurnResult(conv, message, [reply], full)
@@ -397,10 +391,7 @@ class ConversationService:
     ) -> TurnResult:
         """A handoff decided by the hub itself (assistant down, unsupported language)."""
         with self.db.session() as s:
-            conv = s.get(Conversation, conversation_id, with_for_update=True)
-            assert conv is not None
-            message = s.get(Message, message_id)
-            assert message is not None
+            conv, message = self._load(s, conversation_id, message_id)
             first = next((m.text for m in conv.messages if m.sender == "creator"), message.text)
             payload: dict[str, Any] = {
                 "reason": reason,

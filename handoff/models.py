@@ -30,7 +30,6 @@ TRANSITIONS = {
     ("assigned", "bot"),
     ("assigned", "closed"),
     ("closed", "bot"),
-    ("queued", "queued"),  # re-routed to another queue (e.g. safety) while waiting
 }
 
 

@@ -85,10 +85,12 @@ class ExemplarIndex:
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Probability of each category and of benign for ``text``."""
-        if self._weights is None:
+        return self._probabilities(self.encoder.encode([text])[0])
+
+    def _probabilities(self, v: np.ndarray) -> dict[str, float]:
+        if self._weights is None or self._bias is None:
             return {}
-        v = self.encoder.encode([text])[0].astype(np.float64)
-        p = _softmax((v @ self._weights + self._bias)[None, :])[0]
+        p = _softmax((v.astype(np.float64) @ self._weights + self._bias)[None, :])[0]
         return {c: float(p[i]) for i, c in enumerate(self.classes)}
 
     def score(self, text: str) -> Similarity:
@@ -96,12 +98,12 @@ class ExemplarIndex:
         (1 - P(benign)), P(benign), and the nearest exemplar of that category as the explanation."""
         if not self.texts:
             return Similarity(None, 0.0, 0.0, "")
-        probs = self.probabilities(text)
+        v = self.encoder.encode([text])[0]  # once per message: this runs on every creator message
+        probs = self._probabilities(v)
         categories = {c: p for c, p in probs.items() if c != "benign"}
         if not categories:
             return Similarity(None, 0.0, probs.get("benign", 1.0), "")
         category = max(categories, key=lambda c: categories[c])
-        v = self.encoder.encode([text])[0]
         sims = np.where(self._labels == category, self.vectors @ v, -1.0)
         nearest = self.texts[int(np.argmax(sims))]
         benign = probs.get("benign", 0.0)

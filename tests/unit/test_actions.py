@@ -14,11 +14,9 @@ from bot.actions.answer import ActionAnswerFromKb, ActionHandleFeedback
 from bot.actions.forms import ValidatePayoutDetailsForm
 from bot.actions.handoff import ActionHandoff
 from knowledge_base.articles import MarkdownSource
-from knowledge_base.calibration import Calibration
 from knowledge_base.index import build_index
-from knowledge_base.search import KnowledgeBase
 from tests.fakes import HashingEncoder, simple_analyzer
-from tests.unit.test_knowledge_base import write
+from tests.unit.test_knowledge_base import make_kb, write
 
 
 @pytest.fixture
@@ -34,11 +32,7 @@ def kb(tmp_path: Path):  # type: ignore[no-untyped-def]
           "## Tax forms\nSubmit tax information in Balance settings before you withdraw.")
     index = tmp_path / "index"
     build_index(MarkdownSource(root).load(), HashingEncoder(), index, analyzer=simple_analyzer)
-    instance = KnowledgeBase(
-        index, HashingEncoder(),
-        calibration=Calibration(bias=-3.0, w_dense=8.0, w_bm25=1.0, w_margin=2.0, w_agreement=0.5, threshold=0.5),
-        analyzer=simple_analyzer,
-    )
+    instance = make_kb(index)
     knowledge_base_client.use_knowledge_base(instance)
     yield instance
     knowledge_base_client.use_knowledge_base(None)
