@@ -1,5 +1,10 @@
-"""Safety-screen benchmark on the dev set: recall per category and language, false-positive
-rate on benign messages, and time from message to safety-queue entry through the hub.
+"""Safety-screen benchmark: recall per category and language, false-positive rate on benign
+messages, and time from message to safety-queue entry through the hub.
+
+Two sets, reported separately: the dev set (``devset/``, used for tuning; its figures are the
+top-level keys of ``var/bench/safety.json``) and the held-out set (``holdout/``, written
+independently and never tuned on; under the ``holdout`` key). A change that improves the dev
+set but not the held-out set is overfitting.
 
     .venv/bin/python -m benchmarks.safety        (part of `make bench`)
 """
@@ -19,13 +24,14 @@ from handoff.safety.screen import SafetyScreen, default_screen
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "handoff" / "safety" / "devset"
+HOLDOUT = ROOT / "handoff" / "safety" / "holdout"
 OUT = ROOT / "var" / "bench"
 
 
-def load() -> list[tuple[str, str, str | None]]:
-    """(text, language, category or None for benign)."""
+def load(directory: Path = DEVSET) -> list[tuple[str, str, str | None]]:
+    """(text, language, category or None for benign) of one set (dev set by default)."""
     rows = []
-    for path in sorted(DEVSET.glob("*.yml")):
+    for path in sorted(Path(directory).glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for category, texts in (data.get("safety") or {}).items():
             rows += [(str(t), path.stem, category) for t in texts]
@@ -86,9 +92,9 @@ def time_to_queue(n: int = 30) -> dict:
             "max_ms": round(float(lat.max()), 1)}
 
 
-def print_table(report: dict) -> None:
+def print_table(report: dict, title: str = "dev set") -> None:
     """Readable summary."""
-    print("safety screen: recall per category and language")
+    print(f"safety screen ({title}): recall per category and language")
     print(f"{'category':<18}{'en':>8}{'fr':>8}{'ar':>8}")
     for cat, langs in report["recall"].items():
         print(f"{cat:<18}" + "".join(f"{langs.get(lang, {}).get('recall', float('nan')):>8.2f}" for lang in ("en", "fr", "ar")))
@@ -100,11 +106,17 @@ def print_table(report: dict) -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    report = evaluate(default_screen(), load())
+    screen = default_screen()
+    report = evaluate(screen, load(DEVSET))
+    holdout = evaluate(screen, load(HOLDOUT))
     report["time_to_queue"] = time_to_queue()
+    report["holdout"] = holdout
     (OUT / "safety.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
-    print_table(report)
+    print_table(report, "dev set")
     print(f"{len(report['misses'])} missed, {len(report['false_alarms'])} false alarms (details in var/bench/safety.json)")
+    print()
+    print_table(holdout, "held-out set")
+    print(f"{len(holdout['misses'])} missed, {len(holdout['false_alarms'])} false alarms (details under 'holdout')")
     return 0
 
 
