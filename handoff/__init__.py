@@ -28,6 +28,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.config.setdefault("PRELOAD_LANGUAGE_MODELS", True)
+    from handoff.attachments import max_bytes
+
+    # uploads larger than an image may be are refused before they are read (JSON 413)
+    app.config.setdefault("MAX_CONTENT_LENGTH", max_bytes() + 256 * 1024)
 
     db = Database(app.config["DATABASE_URL"])
     migrate(db.engine)

@@ -14,17 +14,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handoff.assistant import AssistantUnavailable, BotTurn, RasaClient
+from handoff.attachments import MAX_PER_CONVERSATION, Upload
 from handoff.db import Database
+from handoff.errors import ApiError
 from handoff.events import Broker
 from handoff.hub_messages import hub_text
 from handoff.language import SUPPORTED, LanguageDetector
 from handoff.models import (
     TRANSITIONS,
+    Attachment,
     Conversation,
     ConversationEvent,
     Handoff,
@@ -137,14 +140,16 @@ class ConversationService:
 
     # -- one creator message ---------------------------------------------------
 
-    def receive(self, conversation_id: str, text: str, client_message_id: str | None = None) -> TurnResult | None:
-        """Store the message, then let the assistant answer if the bot owns the conversation."""
+    def receive(
+        self, conversation_id: str, text: str, client_message_id: str | None = None, attachment: Upload | None = None
+    ) -> TurnResult | None:
+        """Store the message (and its image), then let the assistant answer if the bot owns the conversation."""
         rating = RATING.match(text.strip())
-        if rating:
+        if rating and attachment is None:
             rated = self._rate(conversation_id, int(rating.group(1)), text, client_message_id)
             if rated is not None:
                 return rated
-        result = self._receive(conversation_id, text, client_message_id)
+        result = self._receive(conversation_id, text, client_message_id, attachment)
         if result is not None and not result.duplicate:
             self._publish(result)
         return result
@@ -156,7 +161,9 @@ class ConversationService:
         if conv.channel in OFFLINE_CHANNELS:
             for m in result.replies:
                 self.broker.publish("outbound", {"message_id": m.id, "conversation_id": conv.id})
-        event = {"type": "state", "conversation_id": conv.id, "state": conv.state, "queue": conv.queue}
+        event = {"type": "state", "conversation_id": conv.id, "state": conv.state, "queue": conv.queue,
+                 # a new handoff in this turn (consoles alert safety specialists on a safety escalation)
+                 "escalation": result.handoff is not None}
         self.broker.publish(f"conversation:{conv.id}", event)
         self.broker.publish("inbox", event)
 
@@ -177,13 +184,20 @@ class ConversationService:
             s.flush()
             return TurnResult(conv, message, [reply])
 
-    def _receive(self, conversation_id: str, text: str, client_message_id: str | None = None) -> TurnResult | None:
-        stored = self._store_inbound(conversation_id, text, client_message_id)
+    def _receive(
+        self, conversation_id: str, text: str, client_message_id: str | None = None, attachment: Upload | None = None
+    ) -> TurnResult | None:
+        stored = self._store_inbound(conversation_id, text, client_message_id, attachment)
         if stored is None:
             return None
         conv, message, duplicate = stored
         if duplicate:
             return self._replay(conv, message)
+        if not text.strip():
+            # an image on its own: kept for the associate; the assistant can't read images
+            if conv.state != "bot":
+                return TurnResult(conv, message)
+            return self._hub_reply(conv.id, message.id, "attachment_received")
         if self.screen is not None:
             verdict = self.screen.screen(text)
             if verdict.flagged:
@@ -216,7 +230,7 @@ class ConversationService:
         return self._apply_turn(conv.id, message.id, turn)
 
     def _store_inbound(
-        self, conversation_id: str, text: str, client_message_id: str | None
+        self, conversation_id: str, text: str, client_message_id: str | None, attachment: Upload | None = None
     ) -> tuple[Conversation, Message, bool] | None:
         with self.db.session() as s:
             conv = s.get(Conversation, conversation_id, with_for_update=True)
@@ -231,6 +245,11 @@ class ConversationService:
                 )
                 if existing is not None:
                     return conv, existing, True
+            if attachment is not None:
+                count = s.scalar(select(func.count()).select_from(Attachment)
+                                 .where(Attachment.conversation_id == conversation_id)) or 0
+                if count >= MAX_PER_CONVERSATION:
+                    raise ApiError(409, f"a conversation can hold at most {MAX_PER_CONVERSATION} images")
             detection = self.detector.detect(text, conv.language)
             if conv.state == "closed":
                 transition(s, conv, "bot", reason="creator_wrote_again")
@@ -254,6 +273,13 @@ class ConversationService:
             conv.updated_at = utcnow()
             try:
                 s.flush()
+                if attachment is not None:
+                    stored = Attachment(conversation_id=conv.id, message_id=message.id, filename=attachment.filename,
+                                        content_type=attachment.content_type, size=attachment.size,
+                                        sha256=attachment.sha256, data=attachment.data)
+                    s.add(stored)
+                    s.flush()
+                    message.data = {**message.data, "attachments": [attachment_meta(stored)]}
             except IntegrityError:
                 s.rollback()
                 existing = s.scalar(
@@ -386,6 +412,18 @@ class ConversationService:
             s.flush()
             return TurnResult(conv, message, [reply], full)
 
+    def _hub_reply(self, conversation_id: str, message_id: int, text_key: str) -> TurnResult:
+        """A reply the hub sends itself, without the assistant (e.g. to an image sent on its own)."""
+        with self.db.session() as s:
+            conv, message = self._load(s, conversation_id, message_id)
+            reply = Message(
+                conversation_id=conv.id, sender="bot", text=hub_text(text_key, conv.language),
+                data={"article_id": None, "source": "hub"}, language=conv.language, reply_to=message_id,
+            )
+            s.add(reply)
+            s.flush()
+            return TurnResult(conv, message, [reply])
+
     def _hand_over(
         self, conversation_id: str, message_id: int, reason: str, bot_text_key: str, detail: str | None = None
     ) -> TurnResult:
@@ -424,9 +462,15 @@ def serialize_message(m: Message) -> dict[str, Any]:
     }
     if m.client_message_id:
         out["client_message_id"] = m.client_message_id
-    extra = {k: v for k, v in (m.data or {}).items() if k in ("buttons", "title", "locale", "score", "image", "associate")}
+    extra = {k: v for k, v in (m.data or {}).items()
+             if k in ("buttons", "title", "locale", "score", "image", "associate", "attachments")}
     out.update(extra)
     return out
+
+
+def attachment_meta(a: Attachment) -> dict[str, Any]:
+    """What a transcript says about an attachment (the bytes are fetched separately, with access checks)."""
+    return {"id": a.id, "name": a.filename, "type": a.content_type, "size": a.size}
 
 
 def serialize_reply(m: Message) -> dict[str, Any]:

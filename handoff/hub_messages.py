@@ -21,6 +21,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Votre demande a été traitée. Quelle note donneriez-vous à l'aide reçue, de 1 (mauvaise) à 5 (excellente) ?",
         "ar": "تمت معالجة طلبك. كيف تقيّم المساعدة التي حصلت عليها، من 1 (ضعيفة) إلى 5 (ممتازة)؟",
     },
+    "attachment_received": {
+        "en": "Thanks, I've added your image to this conversation so the support team can see it. "
+        "I can't read images myself - tell me in a few words what it shows or what you need.",
+        "fr": "Merci, j'ai ajouté votre image à la conversation pour que l'équipe support puisse la voir. "
+        "Je ne sais pas lire les images moi-même : dites-moi en quelques mots ce qu'elle montre ou ce dont vous avez besoin.",
+        "ar": "شكرًا، أضفتُ صورتك إلى المحادثة ليطّلع عليها فريق الدعم. لا أستطيع قراءة الصور بنفسي، "
+        "فاكتب لي في كلمات قليلة ما تُظهره الصورة أو ما تحتاج إليه.",
+    },
     "unsupported_language": {
         "en": "Sorry, I can only help in English, French or Arabic. I'm passing you to a member of our team. "
         "/ Désolé, je ne peux aider qu'en anglais, en français ou en arabe. Je vous transfère à un membre "

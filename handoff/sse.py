@@ -42,9 +42,11 @@ def sse_response(
 
 
 def _creator_may_see(event: dict[str, Any]) -> bool:
-    """Creators get their conversation's messages and state, never internal notes."""
+    """Creators get their conversation's messages, state and the associate typing, never internal notes."""
     if event.get("type") == "message":
         return (event.get("message") or {}).get("sender") in ("creator", "bot", "associate")
+    if event.get("type") == "typing":
+        return event.get("sender") == "associate"
     return event.get("type") == "state"
 
 

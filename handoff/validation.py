@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import request
 
+from handoff.attachments import Upload, check_upload, max_bytes
 from handoff.errors import ApiError
 from handoff.models import CHANNELS
 
@@ -67,3 +68,21 @@ def message_request(body: dict[str, Any]) -> tuple[str, str | None]:
     if cmid is not None and (not isinstance(cmid, str) or not cmid or len(cmid) > 128):
         raise ApiError(400, "'client_message_id' must be a string of 1-128 characters", field="client_message_id")
     return text.strip(), cmid
+
+
+def attachment_request() -> tuple[str, str | None, Upload]:
+    """Validate a multipart upload: ``file`` (an image), optional ``text`` caption and ``client_message_id``."""
+    if not request.mimetype.startswith("multipart/form-data"):
+        raise ApiError(415, "send the image as multipart/form-data with a 'file' field")
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(400, "the 'file' field is missing", field="file")
+    text = request.form.get("text", "") or ""
+    if len(text) > MAX_TEXT:
+        raise ApiError(413, f"'text' is longer than {MAX_TEXT} characters", field="text")
+    cmid = request.form.get("client_message_id") or None
+    if cmid is not None and len(cmid) > 128:
+        raise ApiError(400, "'client_message_id' must be a string of 1-128 characters", field="client_message_id")
+    limit = max_bytes()
+    data = upload.stream.read(limit + 1)
+    return text.strip(), cmid, check_upload(upload.filename, data, limit)

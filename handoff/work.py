@@ -18,6 +18,7 @@ from handoff.conversations import serialize_message, transition
 from handoff.db import Database
 from handoff.events import Broker
 from handoff.models import QUEUES, Associate, AuditEntry, Conversation, ConversationEvent, Message, utcnow
+from handoff.presence import language_coverage
 
 RESOLUTION_CODES = ("answered", "account_fixed", "payout_investigated", "escalated_externally", "duplicate", "no_reply")
 DEFAULT_SLA_MINUTES = {"safety": 5, "account": 60, "payments": 60, "general": 240}
@@ -47,6 +48,22 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def language_fallback(conv: Conversation, coverage: dict[str, set[str]], now: dt.datetime | None = None) -> str | None:
+    """Why any associate of the queue may take this conversation whatever their languages, or None.
+
+    ``no_associate_on_shift``: nobody on shift who works the queue speaks the creator's language;
+    ``sla_overdue``: someone does, but the SLA ran out before they took it.
+    """
+    if conv.queue is None:
+        return None
+    if conv.language not in coverage.get(conv.queue, set()):
+        return "no_associate_on_shift"
+    due = sla_due(conv)
+    if due is not None and due <= (now or utcnow()):
+        return "sla_overdue"
+    return None
 
 
 def sla_due(conv: Conversation) -> dt.datetime | None:
@@ -83,8 +100,9 @@ class Work:
                 c for c in queued
                 if c.queue == "safety" and (c.handoff or {}).get("previous_assignee") == associate.username
             ]
+            coverage = language_coverage(s)
             return {
-                "queued": [inbox_row(c) for c in visible],
+                "queued": [inbox_row(c, coverage=coverage) for c in visible],
                 "mine": [inbox_row(c) for c in mine],
                 "hidden_safety": hidden_safety,
                 "watching": [inbox_row(c, redact=not associate.can_see_queue("safety")) for c in watching],
@@ -123,6 +141,15 @@ class Work:
                 raise WorkError(409, "this conversation was already taken")
             s.add(ConversationEvent(conversation_id=conversation_id, kind="state_change", from_state="queued",
                                     to_state="assigned", actor=associate.username, data={"queue": conv.queue}))
+            s.refresh(conv)
+            speaks = associate.languages or []
+            if speaks and conv.language not in speaks:
+                # marked: the associate does not speak the creator's language (tools may help; they should know)
+                why = language_fallback(conv, language_coverage(s)) or "chosen"
+                mark = {"language": conv.language, "associate": associate.username, "why": why}
+                conv.handoff = {**(conv.handoff or {}), "language_fallback": mark}
+                s.add(ConversationEvent(conversation_id=conversation_id, kind="language_fallback",
+                                        actor=associate.username, data=mark))
             s.add(AuditEntry(actor=associate.username, action="claim", conversation_id=conversation_id,
                              data={"queue": conv.queue}))
         self._announce(conversation_id, "assigned", associate.username)
@@ -137,12 +164,12 @@ class Work:
                 select(Conversation).where(Conversation.state == "queued", Conversation.queue.in_(queues))
                 .order_by(Conversation.priority.desc(), Conversation.queued_at.asc())
             ).all()
+            coverage = language_coverage(s, now)
         languages = set(associate.languages or [])
 
         def fits(c: Conversation) -> bool:
-            due = sla_due(c)
-            overdue = due is not None and due <= now
-            return not languages or c.language in languages or overdue
+            # my language, or nobody with it is on shift, or its SLA ran out: then any associate of the queue
+            return not languages or c.language in languages or language_fallback(c, coverage, now) is not None
 
         for conv in [c for c in candidates if fits(c)]:
             try:
@@ -278,8 +305,8 @@ class Work:
         self.broker.publish("inbox", event)
 
 
-def inbox_row(conv: Conversation, redact: bool = False) -> dict[str, Any]:
-    """One line of the inbox."""
+def inbox_row(conv: Conversation, redact: bool = False, coverage: dict[str, set[str]] | None = None) -> dict[str, Any]:
+    """One line of the inbox (``coverage``: languages on shift per queue, to mark language fallbacks)."""
     due = sla_due(conv)
     queued = _aware(conv.queued_at)
     safety = (conv.handoff or {}).get("safety") or {}
@@ -298,4 +325,6 @@ def inbox_row(conv: Conversation, redact: bool = False) -> dict[str, Any]:
         "overdue": bool(due and due <= utcnow()),
         "assigned_to": conv.assigned_to,
         "handle": conv.creator_handle,
+        "language_fallback": (language_fallback(conv, coverage) if coverage is not None and conv.state == "queued"
+                              else ((conv.handoff or {}).get("language_fallback") or {}).get("why")),
     }

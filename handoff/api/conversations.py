@@ -12,7 +12,7 @@ from handoff.conversations import (
     serialize_reply,
 )
 from handoff.errors import ApiError
-from handoff.validation import conversation_request, json_body, message_request
+from handoff.validation import attachment_request, conversation_request, json_body, message_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -34,6 +34,7 @@ def turn_response(result: TurnResult) -> dict:
             wait = expected_wait_minutes(s, conv.queue, sla_minutes().get(conv.queue, 240))
     return {
         "message_id": result.message.id,
+        "attachments": (result.message.data or {}).get("attachments", []),
         "expected_wait_minutes": wait,
         "replies": [serialize_reply(m) for m in result.replies],
         "state": conv.state,
@@ -61,6 +62,36 @@ def post_message(conversation_id: str):  # type: ignore[no-untyped-def]
     if result is None:
         raise ApiError(404, f"no conversation {conversation_id!r}")
     return jsonify(turn_response(result))
+
+
+@bp.post("/conversations/<conversation_id>/attachments")
+@require_token
+def post_attachment(conversation_id: str):  # type: ignore[no-untyped-def]
+    """A creator's image (multipart ``file``, optional ``text`` caption), stored as a message."""
+    text, client_message_id, upload = attachment_request()
+    result = service().receive(conversation_id, text, client_message_id, attachment=upload)
+    if result is None:
+        raise ApiError(404, f"no conversation {conversation_id!r}")
+    return jsonify(turn_response(result))
+
+
+@bp.get("/conversations/<conversation_id>/attachments/<attachment_id>")
+@require_token
+def get_attachment(conversation_id: str, attachment_id: str):  # type: ignore[no-untyped-def]
+    """The image itself."""
+    return attachment_file(conversation_id, attachment_id)
+
+
+def attachment_file(conversation_id: str, attachment_id: str):  # type: ignore[no-untyped-def]
+    """Serve one stored image of one conversation (404 when it belongs to another conversation)."""
+    from handoff.attachments import image_response
+    from handoff.models import Attachment
+
+    with current_app.extensions["db"].session() as s:
+        found = s.get(Attachment, attachment_id)
+        if found is None or found.conversation_id != conversation_id:
+            raise ApiError(404, "no such attachment")
+        return image_response(found.content_type, found.filename, found.data)
 
 
 @bp.get("/conversations/<conversation_id>")

@@ -11,12 +11,12 @@ import uuid
 from flask import Blueprint, current_app, jsonify, render_template, request, session
 from sqlalchemy import select
 
-from handoff.api.conversations import turn_response
+from handoff.api.conversations import attachment_file, turn_response
 from handoff.conversations import ConversationService, serialize_conversation, serialize_message
 from handoff.errors import ApiError
 from handoff.models import Message
 from handoff.sse import sse_response
-from handoff.validation import conversation_request, json_body, message_request
+from handoff.validation import attachment_request, conversation_request, json_body, message_request
 
 bp = Blueprint("widget", __name__)
 
@@ -36,7 +36,10 @@ def _owned(conversation_id: str) -> None:
 @bp.get("/chat")
 def chat_page():  # type: ignore[no-untyped-def]
     """The demo chat page (also usable as the live-chat widget)."""
-    return render_template("chat.html")
+    from handoff.attachments import max_bytes
+
+    limit = max_bytes()
+    return render_template("chat.html", max_bytes=limit, max_mb=max(1, limit // (1024 * 1024)))
 
 
 @bp.post("/widget/api/conversations")
@@ -65,6 +68,34 @@ def widget_message(conversation_id: str):  # type: ignore[no-untyped-def]
     if result is None:
         raise ApiError(404, "no such conversation")
     return jsonify(turn_response(result))
+
+
+@bp.post("/widget/api/conversations/<conversation_id>/attachments")
+def widget_attachment(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Send an image (a screenshot of a notice or a payout), with an optional caption."""
+    _owned(conversation_id)
+    text, cmid, upload = attachment_request()
+    result = service().receive(conversation_id, text, cmid, attachment=upload)
+    if result is None:
+        raise ApiError(404, "no such conversation")
+    return jsonify(turn_response(result))
+
+
+@bp.get("/widget/api/conversations/<conversation_id>/attachments/<attachment_id>")
+def widget_attachment_file(conversation_id: str, attachment_id: str):  # type: ignore[no-untyped-def]
+    """An image of this chat session's conversation."""
+    _owned(conversation_id)
+    return attachment_file(conversation_id, attachment_id)
+
+
+@bp.post("/widget/api/conversations/<conversation_id>/typing")
+def widget_typing(conversation_id: str):  # type: ignore[no-untyped-def]
+    """The creator is typing: shown to the associate who has the conversation (nothing is stored)."""
+    _owned(conversation_id)
+    current_app.extensions["broker"].publish(
+        f"conversation:{conversation_id}", {"type": "typing", "conversation_id": conversation_id, "sender": "creator"}
+    )
+    return "", 204
 
 
 @bp.get("/widget/api/conversations/<conversation_id>")

@@ -61,6 +61,7 @@ def login():  # type: ignore[no-untyped-def]
             session.clear()
             session["associate"] = associate.username
             csrf_token()
+            _set_presence(associate.username, "available")
             _audit(associate.username, "login")
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/console") else url_for("console.inbox"))
@@ -70,7 +71,8 @@ def login():  # type: ignore[no-untyped-def]
 @bp.post("/logout")
 @login_required()
 def logout():  # type: ignore[no-untyped-def]
-    """End the session."""
+    """End the session (and the shift: the associate is offline)."""
+    _set_presence(current_associate().username, "offline")  # type: ignore[union-attr]
     _audit(current_associate().username, "logout")  # type: ignore[union-attr]
     session.clear()
     return redirect(url_for("console.login"))
@@ -88,6 +90,23 @@ def inbox():  # type: ignore[no-untyped-def]
 def inbox_json():  # type: ignore[no-untyped-def]
     """Queued conversations I may see, most urgent first, and mine."""
     return jsonify(work().inbox(current_associate()))  # type: ignore[arg-type]
+
+
+@bp.post("/api/presence")
+@login_required()
+def presence():  # type: ignore[no-untyped-def]
+    """The console checks in (every 45 s) and may change my status: available, away or offline."""
+    from handoff.presence import STATUSES
+
+    body = request.get_json(silent=True) or {}
+    status = body.get("status")
+    if status is not None and status not in STATUSES:
+        return jsonify({"error": f"'status' must be one of {list(STATUSES)}"}), 400
+    me = current_associate()
+    changed = _set_presence(me.username, status)  # type: ignore[union-attr]
+    if status is not None and changed:
+        _audit(me.username, "status", status=status)  # type: ignore[union-attr]
+    return jsonify({"status": status or me.status})  # type: ignore[union-attr]
 
 
 @bp.get("/api/events")
@@ -156,6 +175,33 @@ def conversation_events(conversation_id: str):  # type: ignore[no-untyped-def]
     if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
         abort(403)
     return sse_response(current_app.extensions["broker"], [f"conversation:{conversation_id}"])
+
+
+@bp.get("/api/conversations/<conversation_id>/attachments/<attachment_id>")
+@login_required()
+def attachment(conversation_id: str, attachment_id: str):  # type: ignore[no-untyped-def]
+    """An image the creator sent (same access rule as the conversation)."""
+    from handoff.api.conversations import attachment_file
+
+    conv = work().get(conversation_id)
+    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
+        abort(403, description="safety conversations are for safety specialists")
+    return attachment_file(conversation_id, attachment_id)
+
+
+@bp.post("/api/conversations/<conversation_id>/typing")
+@login_required()
+def typing(conversation_id: str):  # type: ignore[no-untyped-def]
+    """I am typing a reply: the creator's widget shows it (nothing is stored)."""
+    me = current_associate()
+    conv = work().get(conversation_id)
+    if conv.state != "assigned" or conv.assigned_to != me.username:  # type: ignore[union-attr]
+        return jsonify({"error": "take the conversation before replying"}), 409
+    current_app.extensions["broker"].publish(
+        f"conversation:{conversation_id}",
+        {"type": "typing", "conversation_id": conversation_id, "sender": "associate", "name": me.display_name},  # type: ignore[union-attr]
+    )
+    return "", 204
 
 
 @bp.post("/api/conversations/<conversation_id>/reply")
@@ -246,3 +292,17 @@ def _audit(actor: str, action: str, conversation_id: str | None = None, **data: 
 
 
 
+
+
+def _set_presence(username: str, status: str | None) -> bool:
+    """Check the associate in; returns whether their status changed."""
+    from handoff.models import Associate
+    from handoff.presence import check_in
+
+    with current_app.extensions["db"].session() as s:
+        associate = s.get(Associate, username)
+        if associate is None:
+            return False
+        before = associate.status
+        check_in(s, associate, status)
+        return before != associate.status

@@ -5,11 +5,12 @@
   const transcript = $("transcript");
   const quick = $("quick-replies");
   const LABELS = {
-    en: { you: "You", bot: "Assistant", associate: "Support", queued: "A member of the support team will reply here.", closed: "Conversation closed - write again any time.", placeholder: "Type your question…", send: "Send", article: "Article", joined: "A member of the support team has joined.", wait: "Expected wait: about {n} min.", typing: "The assistant is typing" },
-    fr: { you: "Vous", bot: "Assistant", associate: "Support", queued: "Un membre de l'équipe support va vous répondre ici.", closed: "Conversation terminée - écrivez-nous quand vous voulez.", placeholder: "Écrivez votre question…", send: "Envoyer", article: "Article", joined: "Un membre de l'équipe support a rejoint la conversation.", wait: "Attente estimée : environ {n} min.", typing: "L'assistant écrit" },
-    ar: { you: "أنت", bot: "المساعد", associate: "الدعم", queued: "سيرد عليك أحد أعضاء فريق الدعم هنا.", closed: "انتهت المحادثة - راسلنا متى شئت.", placeholder: "اكتب سؤالك…", send: "إرسال", article: "مقال", joined: "انضم أحد أعضاء فريق الدعم إلى المحادثة.", wait: "مدة الانتظار المتوقعة: حوالي {n} دقيقة.", typing: "المساعد يكتب" },
+    en: { you: "You", bot: "Assistant", associate: "Support", queued: "A member of the support team will reply here.", closed: "Conversation closed - write again any time.", placeholder: "Type your question…", send: "Send", article: "Article", joined: "A member of the support team has joined.", wait: "Expected wait: about {n} min.", typing: "The assistant is typing", associateTyping: "Support is typing", attach: "Attach an image", badType: "Only images can be sent: PNG, JPEG, GIF or WebP.", tooBig: "This image is too large (max {n} MB).", image: "Image" },
+    fr: { you: "Vous", bot: "Assistant", associate: "Support", queued: "Un membre de l'équipe support va vous répondre ici.", closed: "Conversation terminée - écrivez-nous quand vous voulez.", placeholder: "Écrivez votre question…", send: "Envoyer", article: "Article", joined: "Un membre de l'équipe support a rejoint la conversation.", wait: "Attente estimée : environ {n} min.", typing: "L'assistant écrit", associateTyping: "Le support écrit", attach: "Joindre une image", badType: "Seules les images sont acceptées : PNG, JPEG, GIF ou WebP.", tooBig: "Cette image est trop lourde (max {n} Mo).", image: "Image" },
+    ar: { you: "أنت", bot: "المساعد", associate: "الدعم", queued: "سيرد عليك أحد أعضاء فريق الدعم هنا.", closed: "انتهت المحادثة - راسلنا متى شئت.", placeholder: "اكتب سؤالك…", send: "إرسال", article: "مقال", joined: "انضم أحد أعضاء فريق الدعم إلى المحادثة.", wait: "مدة الانتظار المتوقعة: حوالي {n} دقيقة.", typing: "المساعد يكتب", associateTyping: "فريق الدعم يكتب", attach: "إرفاق صورة", badType: "يمكن إرسال الصور فقط: PNG أو JPEG أو GIF أو WebP.", tooBig: "هذه الصورة كبيرة جدًا (الحد الأقصى {n} ميغابايت).", image: "صورة" },
   };
   let conversationId = null;
+  let state = "bot";
   let language = "en";
   let events = null;
   const seen = new Set();
@@ -22,6 +23,7 @@
     document.documentElement.dir = language === "ar" ? "rtl" : "ltr";
     $("text").placeholder = labels().placeholder;
     $("send").textContent = labels().send;
+    $("attach").setAttribute("aria-label", labels().attach);
   }
 
   function add(sender, text, extra) {
@@ -42,6 +44,15 @@
     body.className = "text";
     body.textContent = text; // never innerHTML: creator and bot text is shown as text
     li.appendChild(body);
+    ((extra && extra.attachments) || []).forEach((a) => {
+      const url = "/widget/api/conversations/" + conversationId + "/attachments/" + encodeURIComponent(a.id);
+      const link = document.createElement("a");
+      link.className = "image"; link.href = url; link.target = "_blank"; link.rel = "noopener";
+      const img = document.createElement("img");
+      img.src = url; img.alt = labels().image + ": " + a.name;
+      link.appendChild(img);
+      li.appendChild(link);
+    });
     if (extra && extra.article_id) {
       const a = document.createElement("span");
       a.className = "article";
@@ -54,19 +65,23 @@
     return li;
   }
 
-  // "…" while the assistant is answering
-  function showTyping(on) {
+  // "…" while the assistant is answering, or while the associate writes
+  let typingTimer = null;
+  function showTyping(on, who) {
     let t = document.getElementById("typing");
+    clearTimeout(typingTimer);
     if (!on) { if (t) t.remove(); return; }
     if (!t) {
       t = document.createElement("li");
       t.id = "typing";
-      t.className = "msg bot typing";
-      t.setAttribute("aria-label", labels().typing);
       t.textContent = "…";
       transcript.appendChild(t);
       transcript.scrollTop = transcript.scrollHeight;
     }
+    t.className = "msg typing " + (who === "associate" ? "associate" : "bot");
+    t.setAttribute("aria-label", who === "associate" ? labels().associateTyping : labels().typing);
+    t.title = t.getAttribute("aria-label");
+    if (who === "associate") typingTimer = setTimeout(() => showTyping(false), 6000);
   }
 
   function showButtons(buttons) {
@@ -108,13 +123,16 @@
     events.addEventListener("message", (e) => {
       const m = JSON.parse(e.data).message;
       if (m.sender === "creator") { seen.add(m.id); return; }
+      if (m.sender === "associate") showTyping(false);
       add(m.sender, m.text, m);
       if (m.buttons) showButtons(m.buttons);
     });
     events.addEventListener("state", (e) => {
       const st = JSON.parse(e.data).state;
-      if (st === "assigned") add("system", labels().joined);
+      if (st === "assigned" && state !== "assigned") add("system", labels().joined);
+      state = st;
     });
+    events.addEventListener("typing", () => showTyping(true, "associate"));
   }
 
   async function send(text, shown, silent) {
@@ -129,6 +147,7 @@
       const turn = await api("/widget/api/conversations/" + forConversation + "/messages", { text: text, client_message_id: clientId });
       if (forConversation !== conversationId) return; // the creator started a new chat meanwhile
       applyLanguage(turn.language);
+      state = turn.state;
       let buttons = [];
       seen.add(turn.message_id);
       turn.replies.forEach((r) => { add("bot", r.text, r); if (r.buttons) buttons = r.buttons; });
@@ -143,6 +162,55 @@
       showTyping(false);
     }
   }
+
+  // an image (a screenshot of a notice or a payout), with what is in the text box as its caption
+  async function sendImage(file) {
+    const limit = Number($("file").dataset.maxBytes) || 5 * 1024 * 1024;
+    if (!/^image\/(png|jpeg|gif|webp)$/.test(file.type)) { add("system", labels().badType); return; }
+    if (file.size > limit) { add("system", labels().tooBig.replace("{n}", Math.floor(limit / 1048576) || 1)); return; }
+    if (!conversationId) await start();
+    const forConversation = conversationId;
+    const caption = $("text").value.trim();
+    $("text").value = "";
+    const form = new FormData();
+    form.append("file", file, file.name);
+    form.append("text", caption);
+    form.append("client_message_id", (self.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random());
+    $("send").disabled = true;
+    showTyping(true);
+    try {
+      const res = await fetch("/widget/api/conversations/" + forConversation + "/attachments", { method: "POST", body: form, credentials: "same-origin" });
+      const turn = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(turn.error || res.statusText);
+      if (forConversation !== conversationId) return;
+      seen.add(turn.message_id);
+      add("creator", caption, { attachments: turn.attachments });
+      state = turn.state;
+      let buttons = [];
+      turn.replies.forEach((r) => { add("bot", r.text, r); if (r.buttons) buttons = r.buttons; });
+      showButtons(buttons);
+    } catch (err) {
+      add("system", String(err.message || err));
+    } finally {
+      $("send").disabled = false;
+      showTyping(false);
+    }
+  }
+
+  $("attach").addEventListener("click", () => $("file").click());
+  $("file").addEventListener("change", () => {
+    const f = $("file").files[0];
+    $("file").value = "";
+    if (f) sendImage(f);
+  });
+
+  // while a person has the chat, they see that the creator is typing
+  let lastTyping = 0;
+  $("text").addEventListener("input", () => {
+    if (state !== "assigned" || !conversationId || Date.now() - lastTyping < 3000) return;
+    lastTyping = Date.now();
+    fetch("/widget/api/conversations/" + conversationId + "/typing", { method: "POST", credentials: "same-origin" }).catch(() => {});
+  });
 
   $("composer").addEventListener("submit", (e) => {
     e.preventDefault();

@@ -32,13 +32,78 @@ const Console = (function () {
     return t && (t.tagName === "TEXTAREA" || t.tagName === "INPUT" || t.tagName === "SELECT");
   }
 
+  // ---------------------------------------------------------------- every page
+  let inboxEvents = null;
+  function inboxStream() {
+    if (!inboxEvents) inboxEvents = new EventSource("/console/api/events");
+    return inboxEvents;
+  }
+
+  // a short two-tone chime (no audio file to fetch); browsers may keep it silent until the page was clicked
+  function chime() {
+    try {
+      const ctx = new (window.AudioContext || window.webkitAudioContext)();
+      [880, 660].forEach((f, i) => {
+        const o = ctx.createOscillator(); const g = ctx.createGain();
+        o.frequency.value = f; o.connect(g); g.connect(ctx.destination);
+        g.gain.setValueAtTime(0.2, ctx.currentTime + i * 0.25);
+        g.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + i * 0.25 + 0.22);
+        o.start(ctx.currentTime + i * 0.25); o.stop(ctx.currentTime + i * 0.25 + 0.24);
+      });
+    } catch (err) { /* no audio: the banner and the title still alert */ }
+  }
+
+  const baseTitle = document.title;
+  let flashing = null;
+  function safetyAlert(conversationId) {
+    window.__safetyAlerts = (window.__safetyAlerts || 0) + 1; // read by the browser tests
+    const box = $("safety-alert");
+    box.replaceChildren(el("strong", "", "Safety escalation waiting. "));
+    const a = el("a", "", "Open it now"); a.href = "/console/c/" + conversationId; box.appendChild(a);
+    const close = el("button", "", "Dismiss"); close.type = "button";
+    close.addEventListener("click", () => { box.hidden = true; clearInterval(flashing); flashing = null; document.title = baseTitle; });
+    box.appendChild(close);
+    box.hidden = false;
+    chime();
+    if (!flashing) flashing = setInterval(() => { document.title = document.title === baseTitle ? "⚠ SAFETY - " + baseTitle : baseTitle; }, 1000);
+    if (window.Notification && Notification.permission === "granted") {
+      new Notification("Safety escalation", { body: "A creator needs a safety specialist now.", tag: "safety-" + conversationId });
+    }
+  }
+
+  function shell() {
+    const status = $("my-status");
+    const checkIn = (value) => call("POST", "/console/api/presence", value ? { status: value } : {}).catch(() => {});
+    if (status) {
+      status.value = document.body.dataset.status === "away" ? "away" : "available";
+      status.addEventListener("change", () => checkIn(status.value));
+    }
+    checkIn(document.body.dataset.status === "away" ? null : "available");
+    setInterval(() => checkIn(null), 45000); // keeps me "on shift" while the console is open
+    if (document.body.dataset.specialist === "1") {
+      if (window.Notification && Notification.permission === "default") {
+        document.addEventListener("click", () => Notification.requestPermission(), { once: true });
+      }
+      inboxStream().addEventListener("state", (e) => {
+        const ev = JSON.parse(e.data);
+        if (ev.queue === "safety" && ev.state === "queued" && ev.escalation) safetyAlert(ev.conversation_id);
+      });
+    }
+  }
+
   // ---------------------------------------------------------------- inbox
   function row(c, actionLabel) {
     const tr = el("tr", (c.queue === "safety" ? "safety " : "") + (c.overdue ? "overdue" : ""));
     tr.dataset.id = c.id;
     tr.appendChild(el("td", "", c.queue + (c.category ? " · " + c.category : "")));
     tr.appendChild(el("td", "", c.channel));
-    const lang = el("td", "", c.language); tr.appendChild(lang);
+    const lang = el("td", c.language_fallback ? "fallback" : "", c.language + (c.language_fallback ? " ⚑" : ""));
+    if (c.language_fallback) {
+      lang.title = c.language_fallback === "sla_overdue"
+        ? "Past its SLA: any associate of the queue may take it, whatever their languages"
+        : "No associate who speaks " + c.language + " is on shift: any associate of the queue may take it";
+    }
+    tr.appendChild(lang);
     tr.appendChild(el("td", "", c.reason || ""));
     const s = el("td", "summary", c.summary || ""); s.dir = "auto"; tr.appendChild(s);
     tr.appendChild(el("td", "", minutes(c.waiting_seconds)));
@@ -79,15 +144,34 @@ const Console = (function () {
   function inbox() {
     refreshInbox();
     $("next").addEventListener("click", takeNext);
-    const es = new EventSource("/console/api/events");
-    es.addEventListener("state", () => refreshInbox());
+    inboxStream().addEventListener("state", () => refreshInbox());
     setInterval(refreshInbox, 30000); // waiting times tick; events do the rest
     document.addEventListener("keydown", (e) => { if (!typing(e) && e.key === "n") { e.preventDefault(); takeNext(); } });
   }
 
   // ---------------------------------------------------------- conversation
   let conv = null;
+  let currentId = null;
   const shown = new Set();
+
+  function attachments(li, m) {
+    (m.attachments || []).forEach((a) => {
+      const url = "/console/api/conversations/" + currentId + "/attachments/" + encodeURIComponent(a.id);
+      const link = el("a", "attachment"); link.href = url; link.target = "_blank"; link.rel = "noopener";
+      const img = el("img"); img.src = url; img.alt = a.name; img.loading = "lazy";
+      link.appendChild(img);
+      link.appendChild(el("span", "who", a.name + " · " + Math.ceil(a.size / 1024) + " KB"));
+      li.appendChild(link);
+    });
+  }
+
+  let typingTimer = null;
+  function creatorTyping() {
+    const t = $("typing-line");
+    t.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { t.hidden = true; }, 6000);
+  }
 
   function addMessage(m) {
     if (m.id !== undefined && shown.has(m.id)) return;
@@ -100,9 +184,11 @@ const Console = (function () {
       // a quick-reply button, not typed text (e.g. /greet when the chat opened, /rate5)
       li.className = "msg note";
       li.appendChild(el("span", "text", "[button] " + m.text.slice(1)));
-    } else {
+    } else if (m.text) {
       li.appendChild(el("span", "text", m.text));
     }
+    attachments(li, m);
+    if (m.sender === "creator") { $("typing-line").hidden = true; }
     if (m.article_id) li.appendChild(el("span", "who", "article: " + m.article_id));
     $("transcript").appendChild(li);
     $("transcript").scrollTop = $("transcript").scrollHeight;
@@ -127,7 +213,7 @@ const Console = (function () {
       ["Reason", data.context.reason],
       ["Queue", data.queue + " (priority " + data.priority + ")"],
       ["Safety", h.safety ? h.safety.category + " - “" + (h.safety.evidence || "") + "”" : ""],
-      ["Language", data.language],
+      ["Language", data.language + (h.language_fallback ? " - language fallback: taken by " + h.language_fallback.associate + ", who doesn't list " + h.language_fallback.language + " (" + h.language_fallback.why.replace(/_/g, " ") + ")" : "")],
       ["Channel", data.channel],
       ["Creator", data.creator.id + (data.creator.handle ? " · @" + data.creator.handle.replace(/^@/, "") : "")],
       ["Country", data.creator.country],
@@ -172,9 +258,18 @@ const Console = (function () {
   }
 
   function conversation(id) {
+    currentId = id;
     load(id).catch((err) => alert(err.message));
     const es = new EventSource("/console/api/conversations/" + id + "/events");
     es.addEventListener("message", (e) => addMessage(JSON.parse(e.data).message));
+    es.addEventListener("typing", (e) => { if (JSON.parse(e.data).sender === "creator") creatorTyping(); });
+    let lastTyping = 0;
+    $("reply").addEventListener("input", () => {
+      // the creator sees "typing…" while I write a reply (not for internal notes)
+      if (!conv || !conv.mine || $("as-note").checked || Date.now() - lastTyping < 2500) return;
+      lastTyping = Date.now();
+      call("POST", "/console/api/conversations/" + id + "/typing").catch(() => {});
+    });
     es.addEventListener("state", () => load(id));
     const insert = (sel) => sel.addEventListener("change", () => { if (sel.value) { $("reply").value += ($("reply").value ? "\n" : "") + sel.value; sel.value = ""; $("reply").focus(); } });
     insert($("macros")); insert($("suggestions"));
@@ -209,5 +304,5 @@ const Console = (function () {
     });
   }
 
-  return { inbox, conversation };
+  return { shell, inbox, conversation };
 })();

@@ -81,3 +81,55 @@ def test_script_from_a_creator_is_text_in_the_console(stack, browser, associate)
     assert agent.evaluate("window.pwned === undefined")
     agent.close()
     creator.close()
+
+
+def test_screenshot_and_typing_reach_the_other_side(stack, browser, associate):
+    from tests.unit.test_attachments import png
+
+    creator = creator_asks_for_a_person(browser, stack.hub, "my payout says failed, I have a screenshot")
+    creator.fill("#text", "this is what the app shows")
+    creator.set_input_files("#file", files=[{"name": "payout.png", "mimeType": "image/png", "buffer": png(40, 30)}])
+    creator.locator(".msg.creator .image img").first.wait_for(timeout=10000)
+    agent = associate_logs_in(browser, stack.hub, associate)
+    agent.locator("#queued tr").first.wait_for(timeout=30000)
+    agent.keyboard.press("n")
+    agent.wait_for_url("**/console/c/*")
+    image = agent.locator("#transcript .attachment img").first
+    image.wait_for(timeout=10000)
+    # the image really loaded through the console's access-checked URL (not a broken icon)
+    agent.wait_for_function("() => { const i = document.querySelector('#transcript .attachment img');"
+                            " return i && i.complete && i.naturalWidth === 40; }", timeout=10000)
+    assert "this is what the app shows" in agent.inner_text("#transcript")
+    agent.click("#reply")
+    agent.keyboard.type("Thanks, checking")
+    creator.locator(".msg.typing.associate").wait_for(timeout=5000)  # "Support is typing"
+    creator.fill("#text", "ok")  # and the associate sees the creator typing
+    creator.type("#text", " thanks")
+    agent.locator("#typing-line").wait_for(state="visible", timeout=5000)
+    agent.keyboard.press("Control+Enter")
+    creator.locator(".msg.associate:not(.typing)").first.wait_for(timeout=5000)
+    assert creator.locator(".msg.typing").count() == 0
+    screenshot(agent, "console-attachment")
+    screenshot(creator, "widget-attachment")
+    agent.close()
+    creator.close()
+
+
+def test_safety_specialist_console_alerts_at_once(stack, browser):
+    from handoff.accounts import create_associate
+    from handoff.db import Database
+
+    db = Database(f"sqlite:///{stack.workdir / 'hub.db'}")
+    create_associate(db, "sara", PASSWORD, "Sara", roles=["safety_specialist"], languages=["en", "fr"])
+    specialist = associate_logs_in(browser, stack.hub, "sara")
+    specialist.wait_for_timeout(500)  # the event stream is open
+    assert specialist.locator("#safety-alert").is_hidden()
+    cid = stack.new_conversation(locale="fr", country="FR")
+    stack.say(cid, "bonjour")
+    assert specialist.locator("#safety-alert").is_hidden()  # ordinary talk does not alert
+    stack.say(cid, "jvais me foutre en l'air ce soir")
+    specialist.locator("#safety-alert").wait_for(state="visible", timeout=3000)
+    assert specialist.evaluate("window.__safetyAlerts") == 1
+    assert specialist.get_attribute("#safety-alert a", "href") == f"/console/c/{cid}"
+    screenshot(specialist, "console-safety-alert")
+    specialist.close()
