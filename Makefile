@@ -57,9 +57,10 @@ test: setup train index browsers ## run every test (unit, Rasa, end-to-end, brow
 test-fast: setup ## unit tests only
 	$(PY) -m pytest -q tests/unit
 
-bench: setup train index ## benchmarks (knowledge base, safety); figures go to var/bench/
+bench: setup train index browsers ## benchmarks (knowledge base, safety, hub); figures go to var/bench/
 	$(PY) -m benchmarks.kb
 	$(PY) -m benchmarks.safety
+	$(PY) -m benchmarks.hub
 
 bench-nlu: setup ## NLU cross-validation of config.yml vs Rasa's default pipeline (slow)
 	@scripts/bench-nlu

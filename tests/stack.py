@@ -109,7 +109,7 @@ class Stack:
         proc = self._spawn(
             "hub",
             [
-                str(ROOT / ".venv/bin/gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads", "16",
+                str(ROOT / ".venv/bin/gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads", "128",
                 "--bind", f"127.0.0.1:{self.ports['hub']}", "--timeout", "60", "handoff:create_app()",
             ],
         )
