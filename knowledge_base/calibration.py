@@ -40,6 +40,10 @@ class Calibration:
         )
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    def describe(self) -> str:
+        """Short description for messages."""
+        return f"threshold {self.threshold}"
+
     def with_threshold(self, threshold: float) -> Calibration:
         """A copy with another threshold (``KB_ANSWER_THRESHOLD``)."""
         return replace(self, threshold=threshold)

@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     p_eval.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25"])
     p_eval.add_argument("--calibrate", action="store_true", help="fit the answerable model and store it")
     p_eval.add_argument("--json", action="store_true")
+    p_eval.add_argument("--devset", type=Path, default=None,
+                        help="another question file in the format of devset/answerable.yml (e.g. a held-out set)")
+    p_eval.add_argument("--misses", action="store_true", help="also list wrong first hits and wrongly answered questions")
+    p_eval.add_argument("--ablation", action="store_true",
+                        help="BM25-alone and hybrid hit@1 per language with each analysis step switched off")
 
     args = parser.parse_args(argv)
     settings = Settings.from_env()
@@ -50,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "eval":
             from knowledge_base.evaluation import run_eval_command
 
-            return run_eval_command(settings, args.mode, args.calibrate, args.json)
+            return run_eval_command(settings, args.mode, args.calibrate, args.json, devset=args.devset,
+                                    show_misses=args.misses, ablation=args.ablation)
     except KeyboardInterrupt:
         return 130
     return 2

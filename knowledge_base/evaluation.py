@@ -63,15 +63,23 @@ class Report:
 
 def load_devset(devset_dir: Path = DEVSET_DIR) -> list[Query]:
     """Answerable and unanswerable questions of the dev set."""
-    queries: list[Query] = []
-    for entry in yaml.safe_load((devset_dir / "answerable.yml").read_text(encoding="utf-8")):
-        for locale in ("en", "fr", "ar"):
-            for text in entry.get(locale) or []:
-                queries.append(Query(str(text), locale, entry["article"]))
+    queries = load_questions(devset_dir / "answerable.yml")
     unanswerable = yaml.safe_load((devset_dir / "unanswerable.yml").read_text(encoding="utf-8"))
     for locale, texts in unanswerable.items():
         for text in texts or []:
             queries.append(Query(str(text), locale, None))
+    return queries
+
+
+def load_questions(path: Path) -> list[Query]:
+    """Questions of one file in the format of ``answerable.yml`` (a list of ``article`` +
+    per-locale questions); an entry with ``article: null`` holds unanswerable questions.
+    Used for held-out sets (``kb eval --devset devset/holdout_ar.yml``)."""
+    queries: list[Query] = []
+    for entry in yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []:
+        for locale in ("en", "fr", "ar"):
+            for text in entry.get(locale) or []:
+                queries.append(Query(str(text), locale, entry.get("article") or None))
     return queries
 
 
@@ -173,27 +181,50 @@ def format_table(title: str, report: Report) -> str:
     return "\n".join(lines)
 
 
-def run_eval_command(settings: Settings, mode: str, do_calibrate: bool, as_json: bool) -> int:
+def run_eval_command(
+    settings: Settings,
+    mode: str,
+    do_calibrate: bool,
+    as_json: bool,
+    devset: Path | None = None,
+    show_misses: bool = False,
+    ablation: bool = False,
+) -> int:
     """``kb eval``."""
     from knowledge_base.encoder import load_encoder
 
+    if do_calibrate and devset is not None:
+        print("kb: --calibrate fits on the dev set only, not on --devset files", file=sys.stderr)
+        return 2
     kb = KnowledgeBase(settings.index_dir, load_encoder(settings.encoder), fallback_locales=settings.fallback_locales,
                        answer_threshold=settings.answer_threshold or None)
     if kb.version == 0:
         print(f"kb: no index in {settings.index_dir}; run `kb build` first", file=sys.stderr)
         return 1
-    outcomes = run_queries(kb, load_devset(), mode=mode)
+    queries = load_questions(devset) if devset is not None else load_devset()
+    name = str(devset) if devset is not None else "dev set"
+    if ablation:
+        from knowledge_base.articles import MarkdownSource
+
+        table = run_ablation(kb, MarkdownSource(settings.articles_dir).load(), queries)
+        print(json.dumps(table, indent=1) if as_json else format_ablation(table, name))
+        return 0
+    outcomes = run_queries(kb, queries, mode=mode)
     if do_calibrate:
         cal = calibrate(outcomes)
         cal.save(CALIBRATION_PATH)
         kb.calibration = cal
-        outcomes = run_queries(kb, load_devset(), mode=mode)
-        print(f"calibration written to {CALIBRATION_PATH}: threshold {cal.threshold}")
+        outcomes = run_queries(kb, queries, mode=mode)
+        print(f"calibration written to {CALIBRATION_PATH}: {cal.describe()}")
     report = score(outcomes)
     if as_json:
-        print(json.dumps({"mode": mode, "metrics": report.metrics}, indent=1))
+        print(json.dumps({"mode": mode, "devset": name, "metrics": report.metrics}, indent=1))
     else:
-        print(format_table(f"kb eval ({mode})", report))
+        print(format_table(f"kb eval ({mode}, {name})", report))
+    if show_misses:
+        for m in misses(outcomes):
+            verdict = "answered" if m["answerable"] else "not answerable"
+            print(f"[{m['locale']}] {m['q']!r}: want {m['want']}, got {m['got']} ({verdict})")
     return 0
 
 
@@ -205,3 +236,85 @@ def misses(outcomes: list[Outcome]) -> list[dict[str, Any]]:
         for o in outcomes
         if (o.query.article_id and not o.correct) or (not o.query.article_id and o.result.answerable)
     ]
+
+
+class _CachedEncoder:
+    """Wraps an encoder and remembers query vectors (the ablation asks the same questions many times)."""
+
+    def __init__(self, encoder: Any) -> None:
+        self.inner = encoder
+        self.name = encoder.name
+        self.dimension = encoder.dimension
+        self._cache: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Any) -> np.ndarray:
+        missing = [t for t in texts if t not in self._cache]
+        if missing:
+            for t, v in zip(missing, self.inner.encode(missing), strict=True):
+                self._cache[t] = v
+        return np.vstack([self._cache[t] for t in texts])
+
+
+def run_ablation(kb: KnowledgeBase, articles: list[Any], queries: list[Query]) -> dict[str, Any]:
+    """hit@1 of BM25 alone and of the hybrid ranking per language, with all analysis steps
+    as configured ("default") and with each step of that language switched off in turn
+    (or, for an optional step that is off by default, switched on).
+
+    Only BM25 terms change: the passages and their vectors are those of the built index,
+    and the terms of the language under test are recomputed from the article texts with
+    the reduced analyzer (for the query too), so a run takes seconds, not a rebuild.
+    """
+    from dataclasses import replace
+
+    from knowledge_base.analysis import DEFAULT_STEPS, STEPS, Analyzer, analyzer_for
+    from knowledge_base.index import IndexedPassage, bm25_text
+
+    data = kb.index_data()
+    if data is None:
+        raise RuntimeError("no index: run `kb build` first")
+    encoder = _CachedEncoder(kb.encoder)
+    tags = {a.key: a.tags for a in articles}
+    out: dict[str, Any] = {}
+    for locale, steps in STEPS.items():
+        asked = [q for q in queries if q.locale == locale and q.article_id]
+        if not asked:
+            continue
+        rows: dict[str, Any] = {}
+        for step in ("none", *steps):
+            # a default step is switched off, an optional one (not used by default) switched on
+            analyzer = Analyzer(locale, steps=DEFAULT_STEPS ^ ({step} - {"none"}))
+            passages = [
+                IndexedPassage(ip.passage, analyzer(bm25_text(ip.passage, tags.get(ip.article_key, ()))),
+                               ip.article_key)
+                if ip.passage.locale == locale else ip
+                for ip in data.passages
+            ]
+
+            def factory(loc: str, analyzer: Analyzer = analyzer, tested: str = locale) -> Any:
+                return analyzer if loc == tested else analyzer_for(loc)
+
+            variant = KnowledgeBase.from_index_data(replace(data, passages=passages), encoder,
+                                                    calibration=kb.calibration,
+                                                    fallback_locales=kb.fallback_locales, analyzer=factory)
+            row: dict[str, Any] = {}
+            for mode in ("bm25", "hybrid"):
+                m = score(run_queries(variant, asked, mode=mode)).metrics[locale]
+                row[mode] = {"hit@1": m["hit@1"], "hit@3": m["hit@3"], "mrr": m["mrr"]}
+            label = "default" if step == "none" else f"no {step}" if step in DEFAULT_STEPS else f"with {step}"
+            rows[label] = row
+        out[locale] = {"questions": len(asked), "steps": list(steps), "runs": rows}
+    return out
+
+
+def format_ablation(table: dict[str, Any], name: str = "dev set") -> str:
+    """The ablation as a readable table: hit@1 and its change against the default analysis."""
+    lines = [f"analysis ablation ({name}): hit@1, change vs the default analysis",
+             f"{'lang':<5}{'analysis':<16}{'bm25':>7}{'Δ':>7}{'hybrid':>8}{'Δ':>7}"]
+    for lang, entry in table.items():
+        base = entry["runs"]["default"]
+        for label, row in entry["runs"].items():
+            b, h = row["bm25"]["hit@1"], row["hybrid"]["hit@1"]
+            db = "" if label == "default" else f"{b - base['bm25']['hit@1']:+.3f}"
+            dh = "" if label == "default" else f"{h - base['hybrid']['hit@1']:+.3f}"
+            lines.append(f"{lang:<5}{label:<16}{b:>7.3f}{db:>7}{h:>8.3f}{dh:>7}")
+    return "\n".join(lines)

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -145,12 +146,29 @@ class KnowledgeBase:
         self.fallback_locales = fallback_locales or {"ar": ("en", "fr"), "fr": ("en",), "en": ("fr",)}
         self.analyzer = analyzer
         self._state: _State | None = None
+        self._pinned = False
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_index_data(cls, data: IndexData, encoder: Encoder, **options: Any) -> KnowledgeBase:
+        """A knowledge base over an index held in memory (not watched on disk), e.g. the
+        same passages and vectors with terms from another analyzer (``kb eval --ablation``)."""
+        kb = cls(Path("."), encoder, **options)
+        kb._state = _State(data, mtime=-1.0)
+        kb._pinned = True
+        return kb
+
+    def index_data(self) -> IndexData | None:
+        """The index version in use."""
+        self.refresh()
+        return self._state.data if self._state else None
 
     # -- loading -------------------------------------------------------------
 
     def refresh(self) -> bool:
         """Load the index if a newer version is on disk; True when it changed."""
+        if self._pinned:
+            return False
         manifest = self.index_dir / MANIFEST
         try:
             mtime = os.stat(manifest).st_mtime_ns
@@ -207,7 +225,7 @@ class KnowledgeBase:
         result = SearchResult(query=text, locale=locale)
         if state is None or not state.data.passages or not text.strip():
             return result
-        query_vec = self.encoder.encode([text])
+        query_vec = self.encoder.encode([self._dense_text(text, locale)])
         passage_cos = self._dense_scores(state, query_vec)
         passage_bm25 = self._bm25_scores(state, text, locale)
 
@@ -258,7 +276,7 @@ class KnowledgeBase:
         state = self._state
         if state is None or article_id not in state.locales_of:
             return None
-        query_vec = self.encoder.encode([text or article_id])
+        query_vec = self.encoder.encode([self._dense_text(text, locale) if text.strip() else article_id])
         cos = (state.data.vectors @ query_vec[0]).astype(np.float32)
         bm25 = self._bm25_scores(state, text, locale) if text.strip() else None
         hit = self._hit(state, article_id, locale, 0.0, cos, bm25)
@@ -275,6 +293,11 @@ class KnowledgeBase:
             for ip in self._state.data.passages
             if ip.passage.article_id == article_id and ip.passage.locale == locale and ip.passage.kind == "section"
         ]
+
+    def _dense_text(self, text: str, locale: str) -> str:
+        """What the encoder sees: the analyzer may rewrite the query (Arabic dialect glosses)."""
+        rewrite = getattr(self.analyzer(locale), "dense_text", None)
+        return str(rewrite(text)) if rewrite is not None else text
 
     def _dense_scores(self, state: _State, query_vec: np.ndarray) -> np.ndarray:
         n = len(state.data.passages)
