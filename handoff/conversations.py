@@ -384,7 +384,7 @@ class ConversationService:
             safety = {"category": verdict.category, "evidence": verdict.evidence, "score": round(verdict.score, 4),
                       "message_id": message_id}
             previous = dict(conv.handoff or {})
-            first = next((m.text for m in conv.messages if m.sender == "creator"), message.text)
+            first = _first_words(conv, message.text)
             payload = {
                 **{k: v for k, v in previous.items() if k in ("details", "articles_shown", "intent_ranking")},
                 "reason": "safety",
@@ -430,7 +430,7 @@ class ConversationService:
         """A handoff decided by the hub itself (assistant down, unsupported language)."""
         with self.db.session() as s:
             conv, message = self._load(s, conversation_id, message_id)
-            first = next((m.text for m in conv.messages if m.sender == "creator"), message.text)
+            first = _first_words(conv, message.text)
             payload: dict[str, Any] = {
                 "reason": reason,
                 "summary": f"[{reason}] first message: {first[:200]}",
@@ -448,6 +448,12 @@ class ConversationService:
             s.add(reply)
             s.flush()
             return TurnResult(conv, message, [reply], handoff)
+
+
+def _first_words(conv: Conversation, default: str) -> str:
+    """The creator's first typed message (not a button payload such as the widget's /greet)."""
+    return next((m.text for m in conv.messages
+                 if m.sender == "creator" and m.text.strip() and not m.text.startswith("/")), default)
 
 
 def serialize_message(m: Message) -> dict[str, Any]:

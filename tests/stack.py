@@ -113,7 +113,7 @@ class Stack:
                 "--bind", f"127.0.0.1:{self.ports['hub']}", "--timeout", "60", "handoff:create_app()",
             ],
         )
-        wait_http(f"{self.hub}/api/v1/health", 60, proc, self.workdir / "hub.log")
+        wait_http(f"{self.hub}/api/v1/health", 180, proc, self.workdir / "hub.log")
         deadline = time.monotonic() + 90
         while not requests.get(f"{self.hub}/api/v1/health", timeout=10).json().get("ready"):
             if time.monotonic() > deadline:

@@ -190,3 +190,14 @@ def test_queued_creator_gets_an_expected_wait(client, auth, rasa):
                        headers=auth).get_json()
     assert body["state"] == "queued"
     assert body["expected_wait_minutes"] == 240  # no claims yet: the queue's SLA
+
+
+def test_hub_summary_quotes_the_first_typed_message_not_a_button(client, auth, rasa):
+    cid = client.post("/api/v1/conversations", json={"channel": "live_chat", "creator": {"id": "c"}},
+                      headers=auth).get_json()["id"]
+    client.post(f"/api/v1/conversations/{cid}/messages", json={"text": "/greet"}, headers=auth)
+    rasa.fail = "down"
+    body = client.post(f"/api/v1/conversations/{cid}/messages", json={"text": "where is my payout"},
+                       headers=auth).get_json()
+    assert body["handoff"]["reason"] == "assistant_unavailable"
+    assert body["handoff"]["summary"] == "[assistant_unavailable] first message: where is my payout"
