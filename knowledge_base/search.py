@@ -50,6 +50,8 @@ class SearchHit:
     dense: float
     bm25: float
     locale_fallback: bool = False
+    coverage: float = 0.0  # share of the query's BM25 terms found in the article (query language)
+    agreement: float = 0.0  # how many of the two retrievers rank this article first (0, 1 or 2)
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -120,6 +122,10 @@ class _State:
         self.rows_of: dict[str, np.ndarray] = {
             a: np.flatnonzero(self.article_of == number[a]) for a in self.articles
         }
+        # every BM25 term of an article in one language (sections, example questions, search phrases)
+        self.vocabulary: dict[tuple[str, str], set[str]] = {}
+        for ip in data.passages:
+            self.vocabulary.setdefault((ip.passage.article_id, ip.passage.locale), set()).update(ip.terms)
 
 
 class KnowledgeBase:
@@ -227,7 +233,8 @@ class KnowledgeBase:
             return result
         query_vec = self.encoder.encode([self._dense_text(text, locale)])
         passage_cos = self._dense_scores(state, query_vec)
-        passage_bm25 = self._bm25_scores(state, text, locale)
+        terms = self.analyzer(locale)(text)
+        passage_bm25 = self._bm25_scores(state, text, locale, terms)
 
         dense_best = _best_per_article(state, passage_cos)
         bm25_best = _best_per_article(state, passage_bm25) if passage_bm25 is not None else {}
@@ -256,6 +263,8 @@ class KnowledgeBase:
             hit = self._hit(state, article, locale, fused[article], passage_cos, passage_bm25)
             hit.dense = float(dense_best.get(article, 0.0))
             hit.bm25 = float(bm25_best.get(article, 0.0) / bm25_top) if bm25_top > 0 else 0.0
+            hit.coverage = _coverage(terms, state.vocabulary.get((article, locale), set()))
+            hit.agreement = float(dense_rank.get(article) == 1) + float(bm25_rank.get(article) == 1)
             result.hits.append(hit)
         if result.hits:
             best = result.hits[0]
@@ -264,10 +273,10 @@ class KnowledgeBase:
                 dense=best.dense,
                 bm25=best.bm25,
                 margin=best.dense - second,
-                agreement=float(dense_rank.get(best.article_id) == 1)
-                + float(bm25_rank.get(best.article_id) == 1),
+                agreement=best.agreement,
+                coverage=best.coverage,
             )
-            result.answerable = result.confidence >= self.calibration.threshold
+            result.answerable = result.confidence >= self.calibration.threshold_for(locale)
         return result
 
     def best_passage(self, article_id: str, text: str, locale: str) -> SearchHit | None:
@@ -308,11 +317,14 @@ class KnowledgeBase:
         out[rows[0][valid]] = scores[0][valid]
         return out
 
-    def _bm25_scores(self, state: _State, text: str, locale: str) -> np.ndarray | None:
+    def _bm25_scores(
+        self, state: _State, text: str, locale: str, terms: list[str] | None = None
+    ) -> np.ndarray | None:
         if locale not in state.bm25:
             return None
         retriever, rows = state.bm25[locale]
-        terms = self.analyzer(locale)(text)
+        if terms is None:
+            terms = self.analyzer(locale)(text)
         out = np.zeros(len(state.data.passages), dtype=np.float32)
         if not terms:
             return out
@@ -368,6 +380,15 @@ def _with_dense_proxy(
         if article not in out and locale not in state.locales_of.get(article, set()):
             out[article] = rank
     return out
+
+
+def _coverage(terms: list[str], vocabulary: set[str]) -> float:
+    """Share of the distinct query terms that the article uses: off-topic questions share
+    a word or two with some article, on-topic ones most of their words."""
+    distinct = {t for t in terms if not t.startswith("#")}
+    if not distinct:
+        return 0.0
+    return len(distinct & vocabulary) / len(distinct)
 
 
 def _ranks(scores: dict[str, float]) -> dict[str, int]:
