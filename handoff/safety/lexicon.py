@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from handoff.safety.normalize import normalize, variants
+from handoff.safety.normalize import normalize, squeeze
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 CATEGORIES = (
@@ -39,6 +39,14 @@ class LexiconMatch:
     language: str
     text: str
     rule: str
+
+
+@dataclass(frozen=True)
+class LexiconResult:
+    """What the lexicon saw in one message: live matches, and the guards (harmless uses) it recognised."""
+
+    matches: list[LexiconMatch]
+    guards: list[dict[str, str]]
 
 
 @dataclass
@@ -84,22 +92,50 @@ class Lexicon:
 
     def match(self, text: str) -> list[LexiconMatch]:
         """Matches that are neither inside a benign use nor negated."""
+        return self.inspect(text).matches
+
+    def inspect(self, text: str) -> LexiconResult:
+        """Live matches, and every guard (benign / negation wording) found in the message.
+
+        Rules and guards run on the normalised text and on the same with letter runs squeezed
+        ("diie" -> "die", but also "comme" -> "come"); spans found in the squeezed text are mapped
+        back, so a guard found in either form covers a rule match found in either form.
+        """
+        base = normalize(text)
+        squeezed, where = squeeze(base)
+        forms: list[tuple[str, list[int] | None]] = [(base, None)]
+        if squeezed != base:
+            forms.append((squeezed, where))
+        benign: list[tuple[int, int]] = []
+        negation: list[tuple[int, int]] = []
+        guards: dict[str, str] = {}
+        for form, mapping in forms:
+            for kind, patterns, spans in (("benign", self.benign, benign), ("negation", self.negation, negation)):
+                for r in patterns:
+                    for g in r.finditer(form):
+                        spans.append(_span(g.span(), mapping))
+                        guards.setdefault(g.group(0), kind)
         found: dict[tuple[str, str], LexiconMatch] = {}
-        for variant in variants(text):
-            benign_spans = [m.span() for r in self.benign for m in r.finditer(variant)]
-            negation_spans = [m.span() for r in self.negation for m in r.finditer(variant)]
+        for form, mapping in forms:
             for rule in self.rules:
-                for m in rule.regex.finditer(variant):
-                    span = m.span()
-                    if any(_overlaps(span, b) for b in benign_spans):
+                for m in rule.regex.finditer(form):
+                    span = _span(m.span(), mapping)
+                    if any(_overlaps(span, b) for b in benign):
                         continue
-                    if rule.category in NEGATABLE and any(_overlaps(span, n) for n in negation_spans):
+                    if rule.category in NEGATABLE and any(_overlaps(span, n) for n in negation):
                         continue
                     found.setdefault(
                         (rule.category, rule.source), LexiconMatch(rule.category, rule.language, m.group(0), rule.source)
                     )
                     break
-        return list(found.values())
+        return LexiconResult(list(found.values()), [{"kind": k, "text": t} for t, k in guards.items()])
+
+
+def _span(span: tuple[int, int], mapping: list[int] | None) -> tuple[int, int]:
+    """A span of the squeezed text as a span of the normalised text."""
+    if mapping is None or span[0] == span[1]:
+        return span
+    return mapping[span[0]], mapping[span[1] - 1] + 1
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

@@ -26,6 +26,19 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def squeeze(text: str) -> tuple[str, list[int]]:
+    """``text`` with every run of a repeated character squeezed to one, and for each kept
+    character its position in ``text`` (so a span found in the squeezed text maps back)."""
+    kept: list[str] = []
+    where: list[int] = []
+    for i, c in enumerate(text):
+        if i and c == text[i - 1]:
+            continue
+        kept.append(c)
+        where.append(i)
+    return "".join(kept), where
+
+
 def variants(text: str) -> list[str]:
     """The normalised text, and the same with every letter run squeezed to one ("diie" -> "die")."""
     base = normalize(text)

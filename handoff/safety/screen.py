@@ -5,7 +5,11 @@ Decision rule (explainable, tested per signal):
   the message with that category (strongest signal, score 1.0);
 - otherwise, the exemplar classifier's probability that the message is a
   safety concern (1 - P(benign)) of at least ``similarity_threshold`` flags it
-  with the most likely category;
+  with the most likely category - or of at least ``guarded_threshold`` when a
+  lexicon guard recognised a harmless use in the message ("this update is
+  killing me", "je suis pas suicidaire", "but it was me logging in"): the
+  words that pull the classifier towards a category have been explained away,
+  so it takes a much stronger signal to overrule the guard;
 - Rasa's ``safety_concern`` intent, when the message went through Rasa,
   flags it together with a probability of at least ``intent_similarity_floor``
   (it names no category on its own).
@@ -26,9 +30,17 @@ URGENCY = ("self_harm", "minor_safety", "threats", "sextortion", "account_takeov
 
 @dataclass(frozen=True)
 class ScreenSettings:
-    """Thresholds of the similarity signal, chosen on the safety dev set (see `make bench`)."""
+    """Thresholds of the similarity signal.
+
+    Chosen with ``python -m benchmarks.safety`` by sweeping each threshold over 0.3..0.95 and
+    keeping the value where recall of every category and language stays >= 0.98 on BOTH the
+    dev set and the held-out set while false positives are lowest; among equal choices the
+    lower one (recall first: a missed crisis costs far more than a specialist's glance at a
+    false alarm). The held-out set is only read to check the choice, never to move it.
+    """
 
     similarity_threshold: float = 0.5
+    guarded_threshold: float = 0.9
     intent_similarity_floor: float = 0.3
 
 
@@ -57,8 +69,11 @@ class SafetyScreen:
 
     def screen(self, text: str, nlu_intent: str | None = None) -> Verdict:
         """Decide whether ``text`` is a safety concern, and which."""
-        matches = self.lexicon.match(text)
+        seen = self.lexicon.inspect(text)
+        matches = seen.matches
         signals: dict[str, Any] = {"lexicon": [m.__dict__ for m in matches]}
+        if seen.guards:
+            signals["guards"] = seen.guards
         similarity = self.exemplars.score(text) if self.exemplars is not None else None
         if similarity is not None:
             signals["similarity"] = asdict(similarity)
@@ -71,7 +86,8 @@ class SafetyScreen:
             return Verdict(True, category, 1.0, evidence, signals)
         s = self.settings
         if similarity is not None and similarity.category in CATEGORIES:
-            if similarity.score >= s.similarity_threshold:
+            threshold = s.guarded_threshold if seen.guards else s.similarity_threshold
+            if similarity.score >= threshold:
                 return Verdict(True, similarity.category, similarity.score, text[:200], signals)
             if nlu_intent == "safety_concern" and similarity.score >= s.intent_similarity_floor:
                 return Verdict(True, similarity.category, similarity.score, text[:200], signals)
