@@ -1,8 +1,10 @@
 """Knowledge-base benchmark: quality of hybrid vs BM25 vs dense vs Rasa's ResponseSelector,
-latency, build times (45 articles and a synthetic 10,000-article corpus), edit-to-searchable
-and peak memory. Writes var/bench/kb.json and prints a table.
+what each text-analysis step adds (ablation), latency, build times (45 articles and a
+synthetic 10,000-article corpus), edit-to-searchable and peak memory. Writes
+var/bench/kb.json and prints a table.
 
     make bench            (or: .venv/bin/python -m benchmarks.kb [--skip-response-selector])
+    .venv/bin/python -m benchmarks.kb --ablation-only   (only refresh "analysis_ablation" in kb.json)
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ import numpy as np
 
 from knowledge_base.articles import Article, MarkdownSource
 from knowledge_base.encoder import load_encoder
-from knowledge_base.evaluation import format_table, load_devset, run_queries, score
+from knowledge_base.evaluation import (
+    DEVSET_DIR,
+    format_ablation,
+    format_table,
+    load_devset,
+    load_questions,
+    run_ablation,
+    run_queries,
+    score,
+)
 from knowledge_base.index import build_index
 from knowledge_base.search import KnowledgeBase
 from knowledge_base.settings import Settings
@@ -50,6 +61,19 @@ def quality(kb: KnowledgeBase) -> dict:
             "latency_ms": {"p50": round(float(np.percentile(lat, 50)), 2), "p95": round(float(np.percentile(lat, 95)), 2)},
         }
         print(format_table(f"\n{mode}", report), flush=True)
+    return out
+
+
+def analysis_ablation(kb: KnowledgeBase, settings: Settings) -> dict:
+    """BM25-alone and hybrid hit@1 per language with each analysis step switched off (or an
+    optional step on), on the dev set and on the held-out Arabic set."""
+    articles = MarkdownSource(settings.articles_dir).load()
+    out = {"dev": run_ablation(kb, articles, load_devset())}
+    print("\n" + format_ablation(out["dev"], "dev set"), flush=True)
+    holdout = DEVSET_DIR / "holdout_ar.yml"
+    if holdout.exists():
+        out["holdout_ar"] = run_ablation(kb, articles, load_questions(holdout))
+        print("\n" + format_ablation(out["holdout_ar"], "held-out Arabic"), flush=True)
     return out
 
 
@@ -153,6 +177,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-response-selector", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--ablation-only", action="store_true",
+                        help="run only the analysis ablation and update its key in an existing kb.json")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env()
@@ -161,7 +187,15 @@ def main() -> int:
     if kb.version == 0:
         print("no index: run `make index` first", file=sys.stderr)
         return 1
+    if args.ablation_only:
+        path = OUT / "kb.json"
+        previous = json.loads(path.read_text()) if path.exists() else {}
+        previous["analysis_ablation"] = analysis_ablation(kb, settings)
+        path.write_text(json.dumps(previous, indent=1))
+        print(f"\nwritten to {path} (analysis_ablation)")
+        return 0
     results: dict = {"quality": quality(kb)}
+    results["analysis_ablation"] = analysis_ablation(kb, settings)
     results["peak_rss_mb_after_search"] = round(peak_rss_mb(), 1)
     results["build"] = build_times(settings, encoder)
     results["edit_to_searchable"] = edit_to_searchable(settings, encoder)

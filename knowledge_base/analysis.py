@@ -95,6 +95,13 @@ def strip_arabic_clitics(token: str) -> str:
     return token
 
 
+def _strip_suffix(token: str) -> str:
+    for suffix in _ARABIC_SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)]
+    return token
+
+
 def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
@@ -180,7 +187,9 @@ class Lexicon:
         """Every exact key a (normalised) word is found under."""
         word = cls._norm(word)
         if _ARABIC_LETTER.search(word):
-            keys = {word, strip_arabic_clitics(word)}
+            # the word, without its clitics, and without only its suffix ("فلوسي" -> "فلوس",
+            # where the light stemmer would also take the "ف" for a conjunction)
+            keys = {word, strip_arabic_clitics(word), _strip_suffix(word)}
             if word.startswith("ال") and len(word) > 4:
                 keys.add(word[2:])
             return keys
