@@ -8,7 +8,7 @@ import pytest
 
 from handoff.safety.exemplars import ExemplarIndex
 from handoff.safety.lexicon import Lexicon, LexiconError
-from handoff.safety.normalize import normalize, variants
+from handoff.safety.normalize import normalize, squeeze, variants
 from handoff.safety.resources import resources_text, safety_reply
 from handoff.safety.screen import SafetyScreen, ScreenSettings
 from tests.fakes import HashingEncoder
@@ -52,6 +52,49 @@ def test_lexicon_whole_words_only(mini_lexicon):
 def test_benign_and_negation_guards(mini_lexicon):
     assert mini_lexicon.match("i would never kill myself, just tired of this bug") == []
     assert mini_lexicon.match("i'm not gonna kill myself lol") == []
+
+
+def test_guard_written_plainly_covers_the_squeezed_spelling(tmp_path):
+    # rules and guards also run on the text with letter runs squeezed ("comme" -> "come");
+    # a guard found in either form covers a rule match found in either form
+    (tmp_path / "fr.yml").write_text(
+        "self_harm:\n  phrases: [automutilation]\nbenign:\n  patterns: ['\\bmots\\s+comme\\s+\\S+']\n",
+        encoding="utf-8",
+    )
+    lexicon = Lexicon(tmp_path)
+    assert lexicon.match("les mots comme automutilation sont filtrés ?") == []
+    assert {m.category for m in lexicon.match("je pense à l'automutilation")} == {"self_harm"}
+
+
+def test_squeeze_maps_back_to_the_original_positions():
+    squeezed, where = squeeze("kmsss comme")
+    assert squeezed == "kms come"
+    assert [squeezed[i] for i in range(len(squeezed))] == ["kmsss comme"[j] for j in where]
+
+
+def test_inspect_reports_the_guards_it_applied(mini_lexicon):
+    seen = mini_lexicon.inspect("i'm not gonna kill myself lol")
+    assert seen.matches == []
+    assert seen.guards and seen.guards[0]["kind"] == "negation"
+    assert mini_lexicon.inspect("i want to die").guards == []
+
+
+def test_a_guard_raises_the_classifiers_bar(tmp_path, mini_lexicon):
+    path = tmp_path / "exemplars.yml"
+    path.write_text(
+        "self_harm:\n  en: [this song kills me inside i want to die]\n"
+        "benign:\n  en: [how do i add music to my video]\n",
+        encoding="utf-8",
+    )
+    index = ExemplarIndex(HashingEncoder(), path)
+    text = "this song kills, i want to die"  # the mini lexicon's benign guard recognises "this song kills"
+    settings = ScreenSettings(similarity_threshold=0.0, guarded_threshold=1.01)
+    assert SafetyScreen(Lexicon(tmp_path / "none"), index, settings).screen(text).flagged  # no guard: classifier
+    assert mini_lexicon.match(text)  # "want to die" is still a live lexicon match: the lexicon flags it
+    guarded = "this song kills, so good"
+    verdict = SafetyScreen(mini_lexicon, index, settings).screen(guarded)
+    assert not verdict.flagged and verdict.signals["guards"]
+    assert SafetyScreen(Lexicon(tmp_path / "none"), index, settings).screen(guarded).flagged
 
 
 def test_bad_regex_names_file_and_entry(tmp_path):

@@ -24,6 +24,12 @@ def screen():  # type: ignore[no-untyped-def]
         "je suis mort de rire avec ce filtre",
         "ميت من الضحك على الفيديو ديالي",
         "my account got hacked last month and I still can't log in",
+        "i got a new-login email but it was me on my work laptop",
+        "how do i report bullying in general? just want to know the steps",
+        "i'm not suicidal lol, this export bug is just driving me nuts",
+        "je suis pas suicidaire hein, c'est juste ce bug qui me saoule",
+        "mon chien m'attaque les lacets tous les matins, je fais une compil",
+        "كيف أبلغ عن التحرش بشكل عام؟",
     ],
 )
 def test_everyday_messages_pass(screen, text):
@@ -38,6 +44,10 @@ def test_everyday_messages_pass(screen, text):
         ("j'ai envie de me suicider", "self_harm"),
         ("someone posted my home address and phone number in the comments", "doxxing"),
         ("he says he'll send my nudes to my family unless I pay him", "sextortion"),
+        ("jvais me foutre en l'air ce soir", "self_harm"),
+        ("someone is in my account right now changing my email", "account_takeover"),
+        ("7ad daba da5el l compte dyali w kaybdl l mot de passe", "account_takeover"),
+        ("wa7ed 7at l3nwan dyal dari f story dyalo", "doxxing"),
     ],
 )
 def test_urgent_messages_are_flagged(screen, text, category):
