@@ -29,7 +29,7 @@ from knowledge_base.encoder import Encoder
 
 MANIFEST = "manifest.json"
 # bump when the text analysis changes, so that every passage is analysed again
-ANALYSIS_VERSION = 7
+ANALYSIS_VERSION = 8
 
 
 @dataclass
@@ -74,6 +74,17 @@ def bm25_text(passage: Passage, tags: Sequence[str]) -> str:
     if passage.kind == "question":
         return passage.text
     return " ".join([passage.title, passage.heading, " ".join(tags), passage.text])
+
+
+def embedding_text(passage: Passage, analyzer: Callable[[str], Callable[[str], list[str]]]) -> str:
+    """The text the encoder sees for a passage: an example question is embedded the way a
+    query in its language is (Arabic: with the standard words of its dialect words), so that
+    a dialect question and a dialect query meet on the same side."""
+    if passage.kind == "question":
+        rewrite = getattr(analyzer(passage.locale), "dense_text", None)
+        if rewrite is not None:
+            return str(rewrite(passage.text))
+    return passage.embedding_text()
 
 
 def read_manifest(index_dir: Path) -> dict | None:
@@ -140,7 +151,7 @@ def build_index(
         embedded.append(article.key)
 
     # embed every changed article in one batch, then put its rows in place
-    texts = [p.embedding_text() for _, _, passages in pending for p in passages]
+    texts = [embedding_text(p, analyzer) for _, _, passages in pending for p in passages]
     vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dimension), np.float32)
     offset = 0
     for slot, article, passages in pending:

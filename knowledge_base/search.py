@@ -122,6 +122,14 @@ class _State:
         self.rows_of: dict[str, np.ndarray] = {
             a: np.flatnonzero(self.article_of == number[a]) for a in self.articles
         }
+        # Arabic example questions and search phrases (many in Arabizi or mixed with French and
+        # English words, embedded with their standard-Arabic glosses) only serve Arabic
+        # queries: for an English or French query they are noise. English and French questions
+        # stay shared - they help each other (measured: masking them cost en/fr hit@1 .02).
+        is_ar_question = np.array(
+            [ip.passage.kind == "question" and ip.passage.locale == "ar" for ip in data.passages], dtype=bool
+        )
+        self.foreign_questions: dict[str, np.ndarray] = {loc: is_ar_question for loc in ("en", "fr")}
         # every BM25 term of an article in one language (sections, example questions, search phrases)
         self.vocabulary: dict[tuple[str, str], set[str]] = {}
         for ip in data.passages:
@@ -233,6 +241,9 @@ class KnowledgeBase:
             return result
         query_vec = self.encoder.encode([self._dense_text(text, locale)])
         passage_cos = self._dense_scores(state, query_vec)
+        foreign = state.foreign_questions.get(locale)
+        if foreign is not None:
+            passage_cos[foreign] = -1.0
         terms = self.analyzer(locale)(text)
         passage_bm25 = self._bm25_scores(state, text, locale, terms)
 
