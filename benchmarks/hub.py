@@ -273,16 +273,16 @@ def main() -> int:
     out = ROOT / "var" / "bench" / "hub.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1))
-    print(f"{'measure':<34}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   target")
+    print(f"{'measure':<42}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   target")
     targets = {"handoff_to_console_event": "<= 1000", "handoff_listed_in_inbox": "<= 1000",
                "safety_to_console_event": "<= 1000", "reply_to_widget": "<= 1000"}
     for name, fig in report["live"].items():
-        print(f"{name:<34}{fig['p50_ms']:>9}{fig['p95_ms']:>9}{fig['max_ms']:>9}   {targets[name]}")
+        print(f"{name:<42}{fig['p50_ms']:>9}{fig['p95_ms']:>9}{fig['max_ms']:>9}   {targets[name]}")
     inbox = report["inbox"]
     for name in ("inbox_api", "inbox_page_render"):
         fig = inbox[name]
         if fig:
-            print(f"{name + ' (500 open, 50 online)':<34}{fig['p50_ms']:>9}{fig['p95_ms']:>9}{fig['max_ms']:>9}   <= 300")
+            print(f"{name + ' (500 open, 50 online)':<42}{fig['p50_ms']:>9}{fig['p95_ms']:>9}{fig['max_ms']:>9}   <= 300")
     print(f"rows shown to the team lead: {inbox['rows_shown']}; written to {out}")
     return 0
 
