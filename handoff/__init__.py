@@ -39,10 +39,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     rasa = RasaClient(app.config["RASA_URL"], float(app.config["RASA_TIMEOUT"]))
     app.extensions["db"] = db
     screen = app.config.get("SAFETY_SCREEN")
+    background = None
     if screen is None:
+        from handoff.safety.loading import BackgroundScreen
         from handoff.safety.screen import default_screen
 
-        screen = default_screen()
+        # the encoder and exemplar classifier take seconds: load them with the language models
+        screen = background = BackgroundScreen(default_screen)
     broker = Broker()
     app.extensions["broker"] = broker
     app.extensions["conversations"] = ConversationService(
@@ -52,13 +55,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ready = threading.Event()
     app.extensions["ready"] = ready
     if app.config["PRELOAD_LANGUAGE_MODELS"]:
-        # lingua's models take seconds to load: do it now, not on a creator's first message
+        # lingua's models and the safety screen take seconds to load: now, not on a creator's first message
         def _preload() -> None:
+            if background is not None:
+                background.load()
             detector.preload()
             ready.set()
 
-        threading.Thread(target=_preload, name="lingua-preload", daemon=True).start()
+        threading.Thread(target=_preload, name="hub-preload", daemon=True).start()
     else:
+        if background is not None:
+            background.start()
         ready.set()
 
     if app.config.get("SAFETY_ONCALL_WEBHOOK"):

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -37,11 +37,17 @@ from handoff.models import (
 )
 from handoff.routing import SAFETY_PRIORITY, priority_for, queue_for
 from handoff.safety.resources import safety_reply
-from handoff.safety.screen import SafetyScreen, Verdict
+from handoff.safety.screen import Verdict
 
 log = logging.getLogger(__name__)
 RATING = re.compile(r"^/rate([1-5])$")
 OFFLINE_CHANNELS = ("email", "ticket")  # replies are delivered by handoff.channels.outbound
+
+
+class Screener(Protocol):
+    """Anything that screens a message for safety (SafetyScreen, or one still loading in the background)."""
+
+    def screen(self, text: str, nlu_intent: str | None = None) -> Verdict: ...
 
 
 class InvalidTransition(Exception):
@@ -97,7 +103,7 @@ class ConversationService:
         rasa: RasaClient,
         detector: LanguageDetector,
         default_locale: str = "en",
-        screen: SafetyScreen | None = None,
+        screen: Screener | None = None,
         broker: Broker | None = None,
     ) -> None:
         self.db = db
