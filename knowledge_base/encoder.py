@@ -41,7 +41,12 @@ class UniversalSentenceEncoderMultilingual:
     name = "use-multilingual"
     dimension = 512
 
-    def __init__(self, threads: int | None = None, batch_size: int = 64) -> None:
+    def __init__(self, threads: int | None = None, batch_size: int = 1) -> None:
+        # batch_size 1: in a batch, a text's vector depends slightly (up to ~0.006 per
+        # dimension) on the other texts it is padded with, so an article's vectors changed
+        # with whatever else was re-embedded in the same build, and no passage was encoded
+        # the way a query (always alone) is. One text at a time is deterministic and costs
+        # about 20% more encoder time.
         import onnxruntime as ort
         from onnxruntime_extensions import get_library_path
 
