@@ -125,8 +125,8 @@ def handoff_and_reply(workdir: Path) -> dict[str, Any]:
     db = Database(f"sqlite:///{workdir / 'hub.db'}")
     migrate(db.engine)
     create_associate(db, "lead", PASSWORD, "Lead", roles=["team_lead", "safety_specialist"], max_concurrent=500)
-    stack.start()
     try:
+        stack.start()
         console, token = console_login(stack.hub, "lead")
         inbox = Waiter()
         stream = EventStream(console, f"{stack.hub}/console/api/events", inbox.add)
@@ -218,9 +218,9 @@ def inbox_render(workdir: Path) -> dict[str, Any]:
     """The inbox with 50 associates online and 500 open conversations: API time and Chromium render time."""
     stack = Stack(workdir, ports={"rasa": 9, "actions": 9})  # no assistant needed: nothing talks to it here
     seed(f"sqlite:///{workdir / 'hub.db'}")
-    stack.start_hub()
     streams = []
     try:
+        stack.start_hub()
         for i in range(50):  # every associate's console is open: logged in, on shift, inbox stream live
             s, _ = console_login(stack.hub, f"agent{i:02d}")
             streams.append(EventStream(s, f"{stack.hub}/console/api/events", lambda e, t: None))

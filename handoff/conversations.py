@@ -172,6 +172,10 @@ class ConversationService:
                  "escalation": result.handoff is not None}
         self.broker.publish(f"conversation:{conv.id}", event)
         self.broker.publish("inbox", event)
+        if conv.state == "assigned" and result.message.sender == "creator":
+            # the associate's other tabs and the "my conversations" rail mark it unread (ids only)
+            self.broker.publish("inbox", {"type": "activity", "conversation_id": conv.id,
+                                          "assigned_to": conv.assigned_to})
 
     def _rate(self, conversation_id: str, value: int, text: str, client_message_id: str | None) -> TurnResult | None:
         """A 1-5 satisfaction rating after a person resolved the conversation (does not reopen it)."""

@@ -114,10 +114,15 @@ class Stack:
             ],
         )
         wait_http(f"{self.hub}/api/v1/health", 180, proc, self.workdir / "hub.log")
-        deadline = time.monotonic() + 90
-        while not requests.get(f"{self.hub}/api/v1/health", timeout=10).json().get("ready"):
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if requests.get(f"{self.hub}/api/v1/health", timeout=10).json().get("ready"):
+                    break
+            except requests.RequestException:
+                pass  # busy loading on a loaded machine: ask again
             if time.monotonic() > deadline:
-                raise TimeoutError("hub did not finish loading its language models")
+                raise TimeoutError("hub did not finish loading its language models and safety screen")
             time.sleep(0.5)
 
     def start(self) -> Stack:

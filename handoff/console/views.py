@@ -148,7 +148,7 @@ def conversation(conversation_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/api/conversations/<conversation_id>")
 @login_required()
 def conversation_json(conversation_id: str):  # type: ignore[no-untyped-def]
-    """Transcript (with notes), context card, history, suggestions and macros."""
+    """Transcript (with notes), context card, history and macros (suggested articles come separately)."""
     me = current_associate()
     conv = work().get(conversation_id)
     if not work().can_read(me, conv):  # type: ignore[arg-type]
@@ -158,13 +158,22 @@ def conversation_json(conversation_id: str):  # type: ignore[no-untyped-def]
     data["history"] = work().history(conv)
     data["mine"] = conv.state == "assigned" and conv.assigned_to == me.username  # type: ignore[union-attr]
     data["read_only"] = conv.queue == "safety" and not me.can_see_queue("safety")  # type: ignore[union-attr]
-    data["suggestions"] = _suggestions(conv)
     data["macros"] = [
         {"id": m["id"], "title": m["title"],
          "text": (m.get(conv.language) or m["en"]).replace("{associate}", me.display_name)}  # type: ignore[union-attr]
         for m in MACROS
     ]
     return jsonify(data)
+
+
+@bp.get("/api/conversations/<conversation_id>/suggestions")
+@login_required()
+def suggestions(conversation_id: str):  # type: ignore[no-untyped-def]
+    """Articles for the creator's first question (its own call: the transcript never waits for search)."""
+    conv = work().get(conversation_id)
+    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
+        abort(403, description="safety conversations are for safety specialists")
+    return jsonify({"suggestions": _suggestions(conv)})
 
 
 @bp.get("/api/conversations/<conversation_id>/events")
@@ -263,20 +272,20 @@ def _suggestions(conv) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     first = next((m.text for m in conv.messages if m.sender == "creator" and not m.text.startswith("/")), "")
     if not first:
         return []
-    kb = current_app.extensions.get("kb")
-    if kb is None:
-        with _kb_lock:
-            kb = current_app.extensions.get("kb")
-            if kb is None:
-                from knowledge_base.encoder import load_encoder
-                from knowledge_base.search import KnowledgeBase
-                from knowledge_base.settings import Settings
-
-                settings = Settings.from_env()
-                kb = KnowledgeBase(settings.index_dir, load_encoder(settings.encoder),
-                                   fallback_locales=settings.fallback_locales)
-                current_app.extensions["kb"] = kb
     try:
+        kb = current_app.extensions.get("kb")
+        if kb is None:
+            with _kb_lock:
+                kb = current_app.extensions.get("kb")
+                if kb is None:
+                    from knowledge_base.encoder import load_encoder
+                    from knowledge_base.search import KnowledgeBase
+                    from knowledge_base.settings import Settings
+
+                    settings = Settings.from_env()
+                    kb = KnowledgeBase(settings.index_dir, load_encoder(settings.encoder),
+                                       fallback_locales=settings.fallback_locales)
+                    current_app.extensions["kb"] = kb
         result = kb.search(first, locale=conv.language if conv.language in ("en", "fr", "ar") else "en", top=3)
     except Exception:  # the console works without suggestions
         current_app.logger.exception("article suggestions failed")

@@ -91,9 +91,18 @@ const Console = (function () {
     }
   }
 
+  // conversations of mine with creator messages I have not opened yet (kept across pages of this tab)
+  const unread = {
+    all() { try { return new Set(JSON.parse(sessionStorage.getItem("unread") || "[]")); } catch (e) { return new Set(); } },
+    save(set) { sessionStorage.setItem("unread", JSON.stringify([...set])); },
+    add(id) { const s = this.all(); s.add(id); this.save(s); },
+    clear(id) { const s = this.all(); s.delete(id); this.save(s); },
+  };
+  const me = () => document.body.dataset.username;
+
   // ---------------------------------------------------------------- inbox
   function row(c, actionLabel) {
-    const tr = el("tr", (c.queue === "safety" ? "safety " : "") + (c.overdue ? "overdue" : ""));
+    const tr = el("tr", (c.queue === "safety" ? "safety " : "") + (c.overdue ? "overdue " : "") + (actionLabel === "Open" && unread.all().has(c.id) ? "unread" : ""));
     tr.dataset.id = c.id;
     tr.appendChild(el("td", "", c.queue + (c.category ? " · " + c.category : "")));
     tr.appendChild(el("td", "", c.channel));
@@ -144,7 +153,13 @@ const Console = (function () {
   function inbox() {
     refreshInbox();
     $("next").addEventListener("click", takeNext);
-    inboxStream().addEventListener("state", () => refreshInbox());
+    let pending = null; // a burst of events costs one refresh
+    const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; refreshInbox(); }, 300); };
+    inboxStream().addEventListener("state", soon);
+    inboxStream().addEventListener("activity", (e) => {
+      const ev = JSON.parse(e.data);
+      if (ev.assigned_to === me()) { unread.add(ev.conversation_id); soon(); }
+    });
     setInterval(refreshInbox, 30000); // waiting times tick; events do the rest
     document.addEventListener("keydown", (e) => { if (!typing(e) && e.key === "n") { e.preventDefault(); takeNext(); } });
   }
@@ -237,6 +252,20 @@ const Console = (function () {
     c.replaceChildren(...parts);
   }
 
+  let suggested = false;
+  async function loadSuggestions(id) {
+    if (suggested) return;
+    suggested = true;
+    const sugg = $("suggestions");
+    try {
+      const data = await call("GET", "/console/api/conversations/" + id + "/suggestions");
+      sugg.replaceChildren(el("option", "", "Suggested articles…"), ...data.suggestions.map((s) => { const o = el("option", "", s.title + " [" + s.locale + "]"); o.value = s.title + "\n\n" + s.passage; return o; }));
+    } catch (err) {
+      sugg.replaceChildren(el("option", "", "No suggestions"));
+    }
+    sugg.firstChild.value = "";
+  }
+
   async function load(id) {
     const data = await call("GET", "/console/api/conversations/" + id);
     conv = data;
@@ -252,13 +281,45 @@ const Console = (function () {
     const macros = $("macros");
     macros.replaceChildren(el("option", "", "Saved replies…"), ...data.macros.map((m) => { const o = el("option", "", m.title); o.value = m.text; return o; }));
     macros.firstChild.value = "";
-    const sugg = $("suggestions");
-    sugg.replaceChildren(el("option", "", "Suggested articles…"), ...data.suggestions.map((s) => { const o = el("option", "", s.title + " [" + s.locale + "]"); o.value = s.title + "\n\n" + s.passage; return o; }));
-    sugg.firstChild.value = "";
+    loadSuggestions(id);
+  }
+
+  let railIds = [];
+  async function refreshRail() {
+    const data = await call("GET", "/console/api/inbox");
+    const marks = unread.all();
+    railIds = data.mine.map((c) => c.id);
+    $("rail").replaceChildren(...data.mine.map((c) => {
+      const li = el("li");
+      const a = el("a", (c.id === currentId ? "current " : "") + (marks.has(c.id) ? "unread" : ""));
+      a.href = "/console/c/" + c.id;
+      a.appendChild(el("span", "title", c.channel + " · " + c.language + " · " + c.queue));
+      const line = el("span", "line", c.summary || ""); line.dir = "auto"; a.appendChild(line);
+      li.appendChild(a);
+      return li;
+    }));
+    if (!data.mine.length) $("rail").appendChild(el("li", "muted", "none"));
+  }
+
+  function step(delta) {
+    const i = railIds.indexOf(currentId);
+    const next = railIds[(i + delta + railIds.length) % railIds.length];
+    if (next && next !== currentId) location.href = "/console/c/" + next;
   }
 
   function conversation(id) {
     currentId = id;
+    unread.clear(id);
+    refreshRail().catch(() => {});
+    inboxStream().addEventListener("state", (e) => {
+      // only what changes my list: one of mine changed, or something was transferred (maybe to me)
+      const ev = JSON.parse(e.data);
+      if (railIds.includes(ev.conversation_id) || ev.state === "transferred") refreshRail().catch(() => {});
+    });
+    inboxStream().addEventListener("activity", (e) => {
+      const ev = JSON.parse(e.data);
+      if (ev.assigned_to === me() && ev.conversation_id !== currentId) { unread.add(ev.conversation_id); refreshRail().catch(() => {}); }
+    });
     load(id).catch((err) => alert(err.message));
     const es = new EventSource("/console/api/conversations/" + id + "/events");
     es.addEventListener("message", (e) => addMessage(JSON.parse(e.data).message));
@@ -299,7 +360,7 @@ const Console = (function () {
     document.addEventListener("keydown", (e) => {
       if (e.key === "Escape") { location.href = "/console/"; return; }
       if (typing(e)) return;
-      const keys = { r: () => $("reply").focus(), o: () => { $("as-note").checked = true; $("reply").focus(); }, e: () => $("resolve").click(), t: () => $("transfer").click(), b: () => $("handback").click() };
+      const keys = { j: () => step(1), k: () => step(-1), r: () => $("reply").focus(), o: () => { $("as-note").checked = true; $("reply").focus(); }, e: () => $("resolve").click(), t: () => $("transfer").click(), b: () => $("handback").click() };
       if (keys[e.key]) { e.preventDefault(); keys[e.key](); }
     });
   }

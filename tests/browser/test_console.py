@@ -133,3 +133,32 @@ def test_safety_specialist_console_alerts_at_once(stack, browser):
     assert specialist.get_attribute("#safety-alert a", "href") == f"/console/c/{cid}"
     screenshot(specialist, "console-safety-alert")
     specialist.close()
+
+
+def test_my_other_conversations_light_up_when_their_creator_writes(stack, browser):
+    from handoff.accounts import create_associate
+    from handoff.db import Database
+
+    db = Database(f"sqlite:///{stack.workdir / 'hub.db'}")
+    create_associate(db, "omar", PASSWORD, "Omar", roles=["associate"], languages=["en", "fr"])
+    first, second = stack.new_conversation(), stack.new_conversation()
+    for cid in (first, second):
+        assert stack.say(cid, "I want to talk to a human")["state"] == "queued"
+    agent = associate_logs_in(browser, stack.hub, "omar")
+    token = agent.get_attribute('meta[name="csrf-token"]', "content")
+    for cid in (first, second):
+        res = agent.request.post(f"{stack.hub}/console/api/conversations/{cid}/claim", headers={"X-CSRF-Token": token})
+        assert res.ok, res.text()
+    agent.goto(f"{stack.hub}/console/c/{first}")
+    rail = agent.locator(f'#rail a[href="/console/c/{second}"]')
+    rail.wait_for(timeout=10000)
+    assert "unread" not in (rail.get_attribute("class") or "")
+    agent.wait_for_timeout(300)
+    stack.say(second, "hello?? anyone")
+    agent.wait_for_selector(f'#rail a.unread[href="/console/c/{second}"]', timeout=3000)
+    screenshot(agent, "console-rail-unread")
+    agent.keyboard.press("j")  # to my next conversation
+    agent.wait_for_url(f"**/console/c/{second}")
+    agent.locator(f'#rail a.current[href="/console/c/{second}"]').wait_for(timeout=10000)
+    assert "unread" not in (agent.get_attribute(f'#rail a[href="/console/c/{second}"]', "class") or "")
+    agent.close()

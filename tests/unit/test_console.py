@@ -181,3 +181,15 @@ def test_admin_cli_creates_users(app, monkeypatch, capsys):
     assert "taken" in capsys.readouterr().err
     with app.extensions["db"].session() as s:
         assert s.get(Associate, "lead").roles == ["team_lead"]
+
+
+def test_suggested_articles_are_their_own_call_and_follow_the_read_rule(app, people, client, auth, rasa, monkeypatch, tmp_path):
+    monkeypatch.setenv("KB_INDEX_DIR", str(tmp_path / "no-index"))  # search unavailable: the console still works
+    general = queued_conversation(client, auth, rasa)
+    safety = queued_conversation(client, auth, rasa, reason="safety", queue="safety")
+    ana = app.test_client()
+    login(ana, "ana")
+    assert "suggestions" not in ana.get(f"/console/api/conversations/{general}").get_json()
+    res = ana.get(f"/console/api/conversations/{general}/suggestions")
+    assert res.status_code == 200 and res.get_json() == {"suggestions": []}
+    assert ana.get(f"/console/api/conversations/{safety}/suggestions").status_code == 403

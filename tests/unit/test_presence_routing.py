@@ -103,3 +103,21 @@ def test_a_safety_escalation_is_flagged_for_the_specialists_alert(app, client, a
     client.post(f"/api/v1/conversations/{cid}/messages", json={"text": "are you there"}, headers=auth)
     states = [inbox.get_nowait() for _ in range(3)]
     assert [(e["queue"], e["escalation"]) for e in states] == [(None, False), ("safety", True), ("safety", False)]
+
+
+def test_a_creator_message_in_an_assigned_conversation_marks_activity_for_its_associate(app, people, client, auth, rasa):  # noqa: F811
+    cid = queued_conversation(client, auth, rasa)
+    ana = app.test_client()
+    token = login(ana, "ana")
+    ana.post(f"/console/api/conversations/{cid}/claim", headers={"X-CSRF-Token": token})
+    inbox = app.extensions["broker"].subscribe("inbox")
+    client.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hello? still there?"}, headers=auth)
+    ana.post(f"/console/api/conversations/{cid}/reply", json={"text": "yes"}, headers={"X-CSRF-Token": token})
+    events = []
+    while True:
+        try:
+            events.append(inbox.get_nowait())
+        except queue.Empty:
+            break
+    activity = [e for e in events if e["type"] == "activity"]
+    assert activity == [{"type": "activity", "conversation_id": cid, "assigned_to": "ana"}]  # not for her own reply
