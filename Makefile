@@ -31,11 +31,12 @@ $(STAMP_DIR)/venv: requirements.txt requirements-dev.txt requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
-$(STAMP_DIR)/venv-rasa: requirements-rasa.txt constraints-rasa.txt
+$(STAMP_DIR)/venv-rasa: requirements-rasa.txt requirements-rasa-nodeps.txt constraints-rasa.txt
 	@mkdir -p $(STAMP_DIR)
 	@test -x $(VENV_RASA)/bin/python || { PY310=$$(scripts/find-python310); $$PY310 -m venv $(VENV_RASA); }
 	$(VENV_RASA)/bin/python -m pip install -q --upgrade "pip<25" setuptools wheel
 	$(VENV_RASA)/bin/python -m pip install -q -r requirements-rasa.txt -c constraints-rasa.txt
+	$(VENV_RASA)/bin/python -m pip install -q --no-deps -r requirements-rasa-nodeps.txt
 	@touch $@
 
 train: setup ## train the Rasa model if config, domain or data changed
