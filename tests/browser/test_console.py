@@ -61,8 +61,8 @@ def test_creator_hands_off_and_associate_replies_live(stack, browser, associate)
     agent.keyboard.press("r")
     agent.keyboard.type("Hi, I'm Nadia - I'm looking at your withdrawal now.")
     agent.keyboard.press("Control+Enter")
-    creator.locator(".msg.associate").first.wait_for(timeout=5000)  # pushed live, no reload
-    assert "Nadia" in creator.locator(".msg.associate").first.inner_text()
+    creator.locator(".msg.associate:not(.typing)").first.wait_for(timeout=5000)  # pushed live, no reload
+    assert "Nadia" in creator.locator(".msg.associate:not(.typing)").first.inner_text()
     screenshot(agent, "console-conversation")
     screenshot(creator, "widget-associate-reply")
     agent.close()
