@@ -35,7 +35,12 @@ const Console = (function () {
   // ---------------------------------------------------------------- every page
   let inboxEvents = null;
   function inboxStream() {
-    if (!inboxEvents) inboxEvents = new EventSource("/console/api/events");
+    if (!inboxEvents) {
+      inboxEvents = new EventSource("/console/api/events");
+      // live updates on (body[data-live]) or reconnecting; the browser tests wait for it too
+      inboxEvents.addEventListener("open", () => { document.body.dataset.live = "1"; });
+      inboxEvents.addEventListener("error", () => { document.body.dataset.live = "0"; });
+    }
     return inboxEvents;
   }
 

@@ -122,7 +122,7 @@ def test_safety_specialist_console_alerts_at_once(stack, browser):
     db = Database(f"sqlite:///{stack.workdir / 'hub.db'}")
     create_associate(db, "sara", PASSWORD, "Sara", roles=["safety_specialist"], languages=["en", "fr"])
     specialist = associate_logs_in(browser, stack.hub, "sara")
-    specialist.wait_for_timeout(500)  # the event stream is open
+    specialist.wait_for_selector('body[data-live="1"]', timeout=10000)  # the live stream is open
     assert specialist.locator("#safety-alert").is_hidden()
     cid = stack.new_conversation(locale="fr", country="FR")
     stack.say(cid, "bonjour")
@@ -153,7 +153,7 @@ def test_my_other_conversations_light_up_when_their_creator_writes(stack, browse
     rail = agent.locator(f'#rail a[href="/console/c/{second}"]')
     rail.wait_for(timeout=10000)
     assert "unread" not in (rail.get_attribute("class") or "")
-    agent.wait_for_timeout(300)
+    agent.wait_for_selector('body[data-live="1"]', timeout=10000)
     stack.say(second, "hello?? anyone")
     agent.wait_for_selector(f'#rail a.unread[href="/console/c/{second}"]', timeout=3000)
     screenshot(agent, "console-rail-unread")
