@@ -42,7 +42,8 @@ def _blocks(message: Message) -> Dict[Text, Any]:
     out: Dict[Text, Any] = {}
     for feature in message.features:
         if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE:
-            out[feature.origin if isinstance(feature.origin, str) else "|".join(feature.origin)] = feature.features
+            origin = feature.origin
+            out[origin if isinstance(origin, str) else "|".join(map(str, origin or [None]))] = feature.features
     return out
 
 

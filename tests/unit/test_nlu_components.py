@@ -1,0 +1,96 @@
+"""The custom NLU components in .venv-rasa: tokenizer, sentence featurizer, linear intent classifier.
+
+Rasa lives in its own Python 3.10 environment, so the checks run there as a
+subprocess (skipped when .venv-rasa is missing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, sys, tempfile
+    from pathlib import Path
+    import numpy as np
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from bot.components.tokenizer import CreatorTokenizer
+    from bot.components.sentence_features import MultilingualSentenceFeaturizer
+    from bot.components.linear_intent import LinearIntentClassifier
+
+    out = {}
+    tok = CreatorTokenizer(CreatorTokenizer.get_default_config())
+    m = Message({"text": "it was 45,50 € https://vm.example.com/ZMabc123/"})
+    out["tokens"] = [t.text for t in tok.tokenize(m, "text")]
+
+    storage = LocalModelStorage(Path(tempfile.mkdtemp()))
+    def context(name):
+        return ExecutionContext(GraphSchema({}), "test", node_name=name)
+    feat = MultilingualSentenceFeaturizer.create(
+        MultilingualSentenceFeaturizer.get_default_config(), storage, Resource("use"), context("use"))
+    texts = ["my account was hacked", "mon compte a été piraté", "حسابي تهكر", "how do i bake bread"]
+    msgs = [Message({"text": t}) for t in texts]
+    for msg in msgs:
+        tok.process([msg])
+    feat.process(msgs)
+    vectors = [msg.get_dense_features("text")[1].features[0] for msg in msgs]
+    out["dim"] = len(vectors[0])
+    out["similar"] = [float(np.dot(vectors[0], v)) for v in vectors[1:]]
+
+    data = [("my account was hacked", "hacked_account"), ("someone hacked my acc", "hacked_account"),
+            ("hacker changed my password", "hacked_account"), ("mon compte a été piraté", "hacked_account"),
+            ("hi", "greet"), ("hello there", "greet"), ("salut", "greet"), ("hey", "greet")]
+    train = TrainingData([Message({"text": t, "intent": i}) for t, i in data])
+    tok.process_training_data(train)
+    feat.process_training_data(train)
+    cvf = CountVectorsFeaturizer.create(
+        CountVectorsFeaturizer.get_default_config(), storage, Resource("cv"), context("cv"))
+    cvf.train(train)
+    cvf.process_training_data(train)
+    config = LinearIntentClassifier.get_default_config()
+    clf = LinearIntentClassifier.create(config, storage, Resource("lin"), context("lin"))
+    clf.train(train)
+    loaded = LinearIntentClassifier.load(config, storage, Resource("lin"), context("lin"))
+    test = [Message({"text": "i got hacked"}), Message({"text": "bonjour"})]
+    for msg in test:
+        tok.process([msg])
+    feat.process(test)
+    cvf.process(test)
+    loaded.process(test)
+    out["intents"] = [msg.get("intent")["name"] for msg in test]
+    out["ranking_sums_to_one"] = abs(sum(r["confidence"] for r in test[0].get("intent_ranking")) - 1) < 1e-4
+    print("RESULT" + json.dumps(out))
+    """
+)
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason=".venv-rasa is not set up")
+def test_components_tokenize_featurize_classify_and_round_trip() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT")]
+    assert lines, done.stderr[-3000:]
+    out = json.loads(lines[-1][len("RESULT") :])
+    assert out["tokens"] == ["it", "was", "45,50", "€", "https://vm.example.com/ZMabc123/"]
+    assert out["dim"] == 512
+    fr, ar, unrelated = out["similar"]
+    assert fr > unrelated and ar > unrelated
+    assert out["intents"] == ["hacked_account", "greet"]
+    assert out["ranking_sums_to_one"]
