@@ -29,7 +29,7 @@ from knowledge_base.encoder import Encoder
 
 MANIFEST = "manifest.json"
 # bump when the text analysis changes, so that every passage is analysed again
-ANALYSIS_VERSION = 10
+ANALYSIS_VERSION = 11
 
 
 @dataclass
