@@ -52,7 +52,7 @@ def quality(kb: KnowledgeBase) -> dict:
     """hit@1/hit@3/MRR/answerable P/R per language for each retrieval mode."""
     queries = load_devset()
     out = {}
-    for mode in ("hybrid", "bm25", "dense"):
+    for mode in ("hybrid", "hybrid_rrf", "bm25", "dense"):
         outcomes = run_queries(kb, queries, mode=mode)
         report = score(outcomes)
         lat = np.array(report.latencies_ms)

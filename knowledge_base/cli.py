@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from knowledge_base.search import MODES
 from knowledge_base.settings import Settings
 
 
@@ -27,12 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     p_search = sub.add_parser("search", help="search the knowledge base")
     p_search.add_argument("--locale", default="en")
     p_search.add_argument("--top", type=int, default=3)
-    p_search.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25"])
+    p_search.add_argument("--mode", default="hybrid", choices=list(MODES))
     p_search.add_argument("--json", action="store_true")
     p_search.add_argument("text", nargs="+")
 
     p_eval = sub.add_parser("eval", help="measure retrieval on the dev set")
-    p_eval.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25"])
+    p_eval.add_argument("--mode", default="hybrid", choices=list(MODES))
     p_eval.add_argument("--calibrate", action="store_true", help="fit the answerable model and store it")
     p_eval.add_argument("--json", action="store_true")
     p_eval.add_argument("--devset", type=Path, default=None,
@@ -153,7 +154,7 @@ def _search(settings: Settings, text: str, locale: str, top: int, mode: str, as_
         note = " (fallback locale)" if hit.locale_fallback else ""
         print(
             f"{rank}. {hit.article_id} [{hit.locale}]{note} {hit.title}\n"
-            f"   rrf={hit.score:.4f} dense={hit.dense:.3f} bm25={hit.bm25:.3f}\n"
+            f"   fused={hit.score:.4f} dense={hit.dense:.3f} bm25={hit.bm25:.3f}\n"
             f"   ## {hit.heading}\n   " + hit.passage.replace("\n", "\n   ")
         )
     return 0

@@ -198,3 +198,17 @@ def test_incremental_build_keeps_search_phrases_of_unchanged_articles(corpus, tm
     assert second.passages == first.passages
     data = load_index(index)
     assert any(ip.passage.locale == "ar" and ip.passage.article_id == "withdraw-earnings" for ip in data.passages)
+
+
+def test_score_fusion_keeps_how_far_ahead_a_retriever_is():
+    from knowledge_base.search import _score_fusion
+
+    dense = {"change-username": 0.531, "verified-badge": 0.480, "report-impersonation": 0.524, "other": 0.20}
+    bm25 = {"change-username": 0.741, "verified-badge": 1.0, "report-impersonation": 0.579, "other": 0.1}
+    ranks = {a: i + 1 for i, a in enumerate(sorted(bm25, key=lambda a: -bm25[a]))}
+    fused = _score_fusion(list(dense), dense, bm25, ranks)
+    # rank fusion ties these two on ranks (1st+2nd vs 2nd+1st); the scores say BM25's lead is the larger one
+    assert max(fused, key=fused.get) == "verified-badge"
+    # an article with no version in the query's language is judged by its dense score alone
+    fused = _score_fusion(["a", "b"], {"a": 0.9, "b": 0.5}, {"b": 2.0}, {"a": 1, "b": 1})
+    assert fused["a"] > fused["b"]
