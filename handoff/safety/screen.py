@@ -32,11 +32,24 @@ URGENCY = ("self_harm", "minor_safety", "threats", "sextortion", "account_takeov
 class ScreenSettings:
     """Thresholds of the similarity signal.
 
-    Chosen with ``python -m benchmarks.safety`` by sweeping each threshold over 0.3..0.95 and
-    keeping the value where recall of every category and language stays >= 0.98 on BOTH the
-    dev set and the held-out set while false positives are lowest; among equal choices the
-    lower one (recall first: a missed crisis costs far more than a specialist's glance at a
-    false alarm). The held-out set is only read to check the choice, never to move it.
+    Chosen with ``python -m benchmarks.safety`` by sweeping ``similarity_threshold`` over
+    0.3..0.9 (lexicon and guards fixed) on the dev set AND the held-out set, keeping the highest
+    value at which every category and language still has recall >= 0.98 on both, so false
+    positives are lowest without giving up recall. Measured on the final lexicon and exemplars:
+
+        threshold   dev recall / FP    held-out recall / FP
+        0.4         1.000 / 0.9%       0.993 / 1.7% (ar 3.3%)
+        0.5         1.000 / 0.9%       0.993 / 0.6%
+        0.6         0.987 / 0.4%       0.987 / 0.6%   <- a dev category falls below 0.98
+
+    Three fresh probes written during tuning (``holdout/probes/``), measured each time BEFORE
+    fixing what they revealed, show what unseen messages cost: at 0.5 recall 0.89-0.93 and FP
+    3-25%; at 0.4 recall 0.91-0.98 for 0-3 more points of FP. If recall on live traffic is
+    short, 0.4 is the next step down.
+    ``guarded_threshold`` (0.9) is deliberately near the classifier's ceiling: a guard means the
+    lexicon has explained the trigger words, and the classifier, which mostly sees topic words,
+    was the main source of false alarms on figurative and how-to messages. The held-out set is
+    only read to check a choice, never to move it.
     """
 
     similarity_threshold: float = 0.5

@@ -32,6 +32,11 @@ def lexicon() -> Lexicon:
         ("أنا مش منيحة، بجرح نفسي كل ليلة", "self_harm"),  # "مش" negates "منيحة", not the cutting
         ("delete my channel please, i won't need it after friday", "self_harm"),
         ("في واحد بيبيع صور خاصة لبنات قاصرات", "minor_safety"),
+        ("she saved our facetime and says send 200 dollars or the clip goes online", "sextortion"),
+        ("my page is sending dms to all my followers right now and it isn't me", "account_takeover"),
+        ("ma chaîne publie des vidéos que j'ai jamais postées", "account_takeover"),
+        ("le hacker est en train de vider mon solde", "account_takeover"),
+        ("عارف وين مدرسة ابنك، امسح الفيديو", "threats"),
     ],
 )
 def test_urgent_phrasings_match_their_category(lexicon, text, category):
@@ -57,6 +62,12 @@ def test_urgent_phrasings_match_their_category(lexicon, text, category):
         "مش ناوي أنتحر ولا حاجة، بس زهقت",
         "كيف أبلغ عن التحرش بشكل عام؟",
         "الحمد لله ارتحت من اللي كان يضايقني، بدي بس أعرف كيف أفلتر الكلمات",
+        "what should i do if someone threatens me one day?",
+        "i changed my password this morning and now i keep getting logged out",
+        "que faire si quelqu'un me harcèle un jour ?",
+        "غيرت الإيميل امبارح وما وصلني كود التأكيد",
+        "mes partiels vont me tuer",
+        "ma mère va m'assassiner quand elle verra la facture mdr",
     ],
 )
 def test_harmless_look_alikes_do_not_match_and_are_recognised(lexicon, text):
