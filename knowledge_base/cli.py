@@ -100,8 +100,8 @@ def _build(settings: Settings) -> int:
     report = build_index(articles, load_encoder(settings.encoder), settings.index_dir)
     print(
         f"kb build: index v{report.version}: {report.articles} articles, {report.passages} passages; "
-        f"re-embedded {len(report.embedded_articles)}, removed {len(report.removed_articles)} "
-        f"in {report.seconds:.2f}s -> {settings.index_dir}"
+        f"updated {len(report.embedded_articles)} (encoded {report.encoded_passages} passages), "
+        f"removed {len(report.removed_articles)} in {report.seconds:.2f}s -> {settings.index_dir}"
     )
     return 0
 

@@ -13,6 +13,7 @@ version by the manifest's modification time and reload.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -39,6 +40,7 @@ class IndexedPassage:
     passage: Passage
     terms: list[str]
     article_key: str = ""  # "locale/id" of the article file it came from (search phrases have another locale)
+    embed_hash: str = ""  # hash of the exact text the encoder saw: its vector is reused while it is unchanged
 
     def __post_init__(self) -> None:
         if not self.article_key:
@@ -52,9 +54,10 @@ class BuildReport:
     version: int
     articles: int
     passages: int
-    embedded_articles: list[str]
+    embedded_articles: list[str]  # articles added or changed (or re-analysed)
     removed_articles: list[str]
     seconds: float
+    encoded_passages: int = 0  # texts the encoder actually ran on (the rest reused earlier vectors)
 
 
 @dataclass
@@ -107,7 +110,8 @@ def load_index(index_dir: Path) -> IndexData | None:
             row = json.loads(line)
             terms = row.pop("terms")
             article_key = row.pop("article_key", "")
-            passages.append(IndexedPassage(Passage(**row), terms, article_key))
+            embed_hash = row.pop("embed_hash", "")
+            passages.append(IndexedPassage(Passage(**row), terms, article_key, embed_hash))
     vectors = np.load(Path(index_dir) / f"vectors-{version}.npy")
     return IndexData(version, manifest["encoder"], passages, vectors, manifest["articles"],
                      manifest.get("analysis", 1))
@@ -125,6 +129,10 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = load_index(index_dir)
     reusable: dict[str, tuple[list[IndexedPassage], np.ndarray]] = {}
+    # vectors by the text they embed: an analysis change or an edit re-embeds only passages whose text changed
+    known_vectors: dict[str, np.ndarray] = {}
+    if previous is not None and previous.encoder == encoder.name:
+        known_vectors = {ip.embed_hash: previous.vectors[i] for i, ip in enumerate(previous.passages) if ip.embed_hash}
     if previous is not None and previous.encoder == encoder.name and previous.analysis == ANALYSIS_VERSION:
         rows_by_article: dict[str, list[int]] = {}
         for i, ip in enumerate(previous.passages):
@@ -150,12 +158,21 @@ def build_index(
         chunks.append(None)
         embedded.append(article.key)
 
-    # embed every changed article in one batch, then put its rows in place
+    # embed the texts no earlier version embedded, in one batch, then put every row in place
     texts = [embedding_text(p, analyzer) for _, _, passages in pending for p in passages]
-    vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dimension), np.float32)
+    hashes_of = [_text_hash(t) for t in texts]
+    missing = sorted({h: t for h, t in zip(hashes_of, texts, strict=True) if h not in known_vectors}.items())
+    if missing:
+        fresh = encoder.encode([t for _, t in missing])
+        known_vectors.update({h: fresh[i] for i, (h, _) in enumerate(missing)})
+    vectors = (np.stack([known_vectors[h] for h in hashes_of]) if hashes_of
+               else np.zeros((0, encoder.dimension), np.float32))
     offset = 0
     for slot, article, passages in pending:
-        indexed = [IndexedPassage(p, analyzer(p.locale)(bm25_text(p, article.tags)), article.key) for p in passages]
+        indexed = [
+            IndexedPassage(p, analyzer(p.locale)(bm25_text(p, article.tags)), article.key, hashes_of[offset + i])
+            for i, p in enumerate(passages)
+        ]
         chunks[slot] = (indexed, vectors[offset : offset + len(passages)])
         offset += len(passages)
 
@@ -179,7 +196,12 @@ def build_index(
         embedded_articles=embedded,
         removed_articles=removed,
         seconds=time.perf_counter() - started,
+        encoded_passages=len(missing),
     )
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def _write(
@@ -195,6 +217,7 @@ def _write(
             row = asdict(ip.passage)
             row["terms"] = ip.terms
             row["article_key"] = ip.article_key
+            row["embed_hash"] = ip.embed_hash
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     np.save(index_dir / f"vectors-{version}.npy", vectors)
     manifest = {

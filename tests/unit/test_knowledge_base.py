@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge_base.articles import ArticleFormatError, MarkdownSource, parse_article
@@ -212,3 +213,39 @@ def test_score_fusion_keeps_how_far_ahead_a_retriever_is():
     # an article with no version in the query's language is judged by its dense score alone
     fused = _score_fusion(["a", "b"], {"a": 0.9, "b": 0.5}, {"b": 2.0}, {"a": 1, "b": 1})
     assert fused["a"] > fused["b"]
+
+
+class CountingEncoder(HashingEncoder):
+    """Counts what the encoder really ran on."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        self.seen.extend(texts)
+        return super().encode(texts)
+
+
+def test_analysis_change_and_edits_reuse_vectors_of_unchanged_texts(corpus, tmp_path, monkeypatch):
+    import knowledge_base.index as index_module
+
+    index = tmp_path / "index"
+    encoder = CountingEncoder()
+    first = build_index(MarkdownSource(corpus).load(), encoder, index, analyzer=simple_analyzer)
+    assert first.encoded_passages == len(encoder.seen) == first.passages
+    before = load_index(index)
+    # a new text analysis: every article is analysed again, nothing is embedded again
+    monkeypatch.setattr(index_module, "ANALYSIS_VERSION", index_module.ANALYSIS_VERSION + 1)
+    encoder.seen.clear()
+    reanalysed = build_index(MarkdownSource(corpus).load(), encoder, index,
+                             analyzer=lambda loc: (lambda text: simple_analyzer(loc)(text) + ["x"]))
+    assert len(reanalysed.embedded_articles) == 6 and encoder.seen == [] and reanalysed.encoded_passages == 0
+    after = load_index(index)
+    assert all(ip.terms[-1] == "x" for ip in after.passages)
+    assert np.array_equal(before.vectors, after.vectors)
+    # an edit to one section: only that section's text is encoded
+    write(corpus, "en", "live-eligibility", "Who can go LIVE", "## Requirements\nNow you need 5000 followers.")
+    encoder.seen.clear()
+    edited = build_index(MarkdownSource(corpus).load(), encoder, index, analyzer=simple_analyzer)
+    assert edited.embedded_articles == ["en/live-eligibility"]
+    assert len(encoder.seen) == 1 and "5000" in encoder.seen[0]
