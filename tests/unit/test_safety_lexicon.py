@@ -80,3 +80,17 @@ def test_lexicon_alone_flags_through_the_screen(lexicon):
     verdict = SafetyScreen(lexicon, None).screen("fi 7ad hala2 da5el 3la l account w kaybdl l email")
     assert verdict.flagged and verdict.category == "account_takeover"
     assert not SafetyScreen(lexicon, None).screen("ميت من الضحك على الفلتر").flagged
+
+
+def test_a_long_email_is_screened_in_linear_time(lexicon):
+    # guards that cover a whole clause are anchored at clause starts and bounded, so a long
+    # message without punctuation does not make them scan quadratically
+    import time
+
+    text = "hello team i have a question about my payouts and the editor keeps crashing when i export " * 60
+    start = time.perf_counter()
+    lexicon.inspect(text)
+    short = time.perf_counter()
+    lexicon.inspect(text[: len(text) // 4])
+    quarter = time.perf_counter() - short
+    assert (short - start) < 8 * max(quarter, 0.01)  # ~4x for 4x the text, not ~16x
