@@ -132,6 +132,14 @@ def test_safety_specialist_console_alerts_at_once(stack, browser):
     assert specialist.evaluate("window.__safetyAlerts") == 1
     assert specialist.get_attribute("#safety-alert a", "href") == f"/console/c/{cid}"
     screenshot(specialist, "console-safety-alert")
+    specialist.click("#safety-alert a")  # straight to it: take it and close it (the queue is left as found)
+    specialist.wait_for_url(f"**/console/c/{cid}")
+    specialist.click("#claim")
+    specialist.locator("#resolve:enabled").wait_for(timeout=10000)
+    specialist.select_option("#code", "escalated_externally")
+    specialist.click("#resolve")
+    specialist.wait_for_url("**/console/")
+    assert stack.conversation(cid)["state"] == "closed"
     specialist.close()
 
 
