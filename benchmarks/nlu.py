@@ -32,6 +32,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# Rasa caches trained components under ~/.rasa/cache by fingerprint: a re-run on the same
+# data would "train" in a second. Off, so train_seconds_per_fold is a real training time.
+os.environ.setdefault("RASA_MAX_CACHE_SIZE", "0")
 DEFAULT_PIPELINE = {
     "recipe": "default.v1",
     "language": "en",
