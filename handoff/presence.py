@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff.language import SUPPORTED
-from handoff.models import QUEUES, Associate, utcnow
+from handoff.models import QUEUES, Associate, aware, utcnow
 
 STATUSES = ("available", "away", "offline")
 DEFAULT_TIMEOUT_SECONDS = 120
@@ -28,15 +28,9 @@ def timeout_seconds() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_TIMEOUT_SECONDS
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def is_on_shift(associate: Associate, now: dt.datetime | None = None) -> bool:
     """Available, and seen by the console recently."""
-    seen = _aware(associate.last_seen_at)
+    seen = aware(associate.last_seen_at)
     if associate.status != "available" or seen is None or not associate.active:
         return False
     return ((now or utcnow()) - seen).total_seconds() <= timeout_seconds()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.models import QUEUES, Conversation
+from handoff.models import QUEUES, Conversation, aware
 
 
 def expected_wait_minutes(session: Session, queue: str, sla: int) -> int:
@@ -20,18 +20,12 @@ def expected_wait_minutes(session: Session, queue: str, sla: int) -> int:
         .order_by(ConversationEvent.id.desc()).limit(20)
     ).all()
     waits = sorted(
-        max(0.0, (_aware(claimed) - _aware(queued)).total_seconds() / 60)
+        max(0.0, (aware(claimed) - aware(queued)).total_seconds() / 60)
         for claimed, queued in claims if claimed is not None and queued is not None
     )
     if not waits:
         return sla
     return max(1, min(sla, round(waits[len(waits) // 2])))
-
-
-def _aware(value):  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def waiting(session: Session, queue: str | None = None, limit: int = 200) -> list[Conversation]:

@@ -17,7 +17,16 @@ from sqlalchemy import func, select, update
 from handoff.conversations import serialize_message, transition
 from handoff.db import Database
 from handoff.events import Broker
-from handoff.models import QUEUES, Associate, AuditEntry, Conversation, ConversationEvent, Message, utcnow
+from handoff.models import (
+    QUEUES,
+    Associate,
+    AuditEntry,
+    Conversation,
+    ConversationEvent,
+    Message,
+    aware,
+    utcnow,
+)
 from handoff.presence import language_coverage
 
 RESOLUTION_CODES = ("answered", "account_fixed", "payout_investigated", "escalated_externally", "duplicate", "no_reply")
@@ -44,12 +53,6 @@ def sla_minutes() -> dict[str, int]:
     return out
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def language_fallback(conv: Conversation, coverage: dict[str, set[str]], now: dt.datetime | None = None) -> str | None:
     """Why any associate of the queue may take this conversation whatever their languages, or None.
 
@@ -68,7 +71,7 @@ def language_fallback(conv: Conversation, coverage: dict[str, set[str]], now: dt
 
 def sla_due(conv: Conversation) -> dt.datetime | None:
     """When the conversation's queue SLA runs out."""
-    queued = _aware(conv.queued_at)
+    queued = aware(conv.queued_at)
     if queued is None or conv.queue is None:
         return None
     return queued + dt.timedelta(minutes=sla_minutes().get(conv.queue, 240))
@@ -308,7 +311,7 @@ class Work:
 def inbox_row(conv: Conversation, redact: bool = False, coverage: dict[str, set[str]] | None = None) -> dict[str, Any]:
     """One line of the inbox (``coverage``: languages on shift per queue, to mark language fallbacks)."""
     due = sla_due(conv)
-    queued = _aware(conv.queued_at)
+    queued = aware(conv.queued_at)
     safety = (conv.handoff or {}).get("safety") or {}
     return {
         "id": conv.id,

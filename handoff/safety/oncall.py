@@ -19,7 +19,7 @@ import requests
 from sqlalchemy import select
 
 from handoff.db import Database
-from handoff.models import Conversation, ConversationEvent, utcnow
+from handoff.models import Conversation, ConversationEvent, aware, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,6 @@ def webhook_sender(url: str, timeout: float = 5.0) -> Sender:
     return send
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def check_unclaimed(db: Database, send: Sender, claim_timeout: float, now: dt.datetime | None = None) -> int:
     """Send the alerts that are due now; returns how many were sent."""
     now = now or utcnow()
@@ -54,7 +50,7 @@ def check_unclaimed(db: Database, send: Sender, claim_timeout: float, now: dt.da
         for conv in waiting:
             if conv.queued_at is None:
                 continue
-            waited = (now - _aware(conv.queued_at)).total_seconds()
+            waited = (now - aware(conv.queued_at)).total_seconds()
             due = int(waited // claim_timeout)
             if due < 1:
                 continue
