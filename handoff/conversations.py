@@ -349,6 +349,14 @@ class ConversationService:
             data={"article_id": None, "source": "safety", "category": category},
         )
 
+    @staticmethod
+    def _hub_message(conv: Conversation, reply_to: int, text_key: str) -> Message:
+        """A reply the hub writes itself (see ``hub_messages``), in the conversation's language."""
+        return Message(
+            conversation_id=conv.id, sender="bot", text=hub_text(text_key, conv.language),
+            data={"article_id": None, "source": "hub"}, language=conv.language, reply_to=reply_to,
+        )
+
     def _bot_message(self, conv: Conversation, reply_to: int, reply: dict[str, Any]) -> Message:
         data = {k: v for k, v in reply.items() if k != "text"}
         return Message(
@@ -394,7 +402,7 @@ class ConversationService:
             safety = {"category": verdict.category, "evidence": verdict.evidence, "score": round(verdict.score, 4),
                       "message_id": message_id}
             previous = dict(conv.handoff or {})
-            first = _first_words(conv, message.text)
+            first = first_typed_message(conv, message.text)
             payload = {
                 **{k: v for k, v in previous.items() if k in ("details", "articles_shown", "intent_ranking")},
                 "reason": "safety",
@@ -426,10 +434,7 @@ class ConversationService:
         """A reply the hub sends itself, without the assistant (e.g. to an image sent on its own)."""
         with self.db.session() as s:
             conv, message = self._load(s, conversation_id, message_id)
-            reply = Message(
-                conversation_id=conv.id, sender="bot", text=hub_text(text_key, conv.language),
-                data={"article_id": None, "source": "hub"}, language=conv.language, reply_to=message_id,
-            )
+            reply = self._hub_message(conv, message_id, text_key)
             s.add(reply)
             s.flush()
             return TurnResult(conv, message, [reply])
@@ -440,7 +445,7 @@ class ConversationService:
         """A handoff decided by the hub itself (assistant down, unsupported language)."""
         with self.db.session() as s:
             conv, message = self._load(s, conversation_id, message_id)
-            first = _first_words(conv, message.text)
+            first = first_typed_message(conv, message.text)
             payload: dict[str, Any] = {
                 "reason": reason,
                 "summary": f"[{reason}] first message: {first[:200]}",
@@ -451,16 +456,13 @@ class ConversationService:
                 "safety": None,
             }
             handoff = self._record_handoff(s, conv, payload) if conv.state == "bot" else conv.handoff
-            reply = Message(
-                conversation_id=conv.id, sender="bot", text=hub_text(bot_text_key, conv.language),
-                data={"article_id": None, "source": "hub"}, language=conv.language, reply_to=message_id,
-            )
+            reply = self._hub_message(conv, message_id, bot_text_key)
             s.add(reply)
             s.flush()
             return TurnResult(conv, message, [reply], handoff)
 
 
-def _first_words(conv: Conversation, default: str) -> str:
+def first_typed_message(conv: Conversation, default: str) -> str:
     """The creator's first typed message (not a button payload such as the widget's /greet)."""
     return next((m.text for m in conv.messages
                  if m.sender == "creator" and m.text.strip() and not m.text.startswith("/")), default)

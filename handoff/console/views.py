@@ -21,9 +21,9 @@ from flask import (
 )
 
 from handoff.accounts import authenticate, check_csrf, csrf_token, current_associate, login_required
-from handoff.conversations import serialize_conversation
+from handoff.conversations import first_typed_message, serialize_conversation
 from handoff.hub_messages import hub_text
-from handoff.models import QUEUES, AuditEntry
+from handoff.models import QUEUES, AuditEntry, Conversation
 from handoff.sse import sse_response
 from handoff.work import RESOLUTION_CODES, Work, WorkError, inbox_row
 
@@ -138,9 +138,7 @@ def claim(conversation_id: str):  # type: ignore[no-untyped-def]
 @login_required()
 def conversation(conversation_id: str):  # type: ignore[no-untyped-def]
     """The conversation page."""
-    conv = work().get(conversation_id)
-    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
-        abort(403, description="safety conversations are for safety specialists")
+    _readable(conversation_id)
     return render_template("console/conversation.html", conversation_id=conversation_id, queues=QUEUES,
                            codes=RESOLUTION_CODES)
 
@@ -150,9 +148,7 @@ def conversation(conversation_id: str):  # type: ignore[no-untyped-def]
 def conversation_json(conversation_id: str):  # type: ignore[no-untyped-def]
     """Transcript (with notes), context card, history and macros (suggested articles come separately)."""
     me = current_associate()
-    conv = work().get(conversation_id)
-    if not work().can_read(me, conv):  # type: ignore[arg-type]
-        abort(403, description="safety conversations are for safety specialists")
+    conv = _readable(conversation_id)
     data = serialize_conversation(conv)
     data["row"] = inbox_row(conv)
     data["history"] = work().history(conv)
@@ -170,9 +166,7 @@ def conversation_json(conversation_id: str):  # type: ignore[no-untyped-def]
 @login_required()
 def suggestions(conversation_id: str):  # type: ignore[no-untyped-def]
     """Articles for the creator's first question (its own call: the transcript never waits for search)."""
-    conv = work().get(conversation_id)
-    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
-        abort(403, description="safety conversations are for safety specialists")
+    conv = _readable(conversation_id)
     return jsonify({"suggestions": _suggestions(conv)})
 
 
@@ -180,9 +174,7 @@ def suggestions(conversation_id: str):  # type: ignore[no-untyped-def]
 @login_required()
 def conversation_events(conversation_id: str):  # type: ignore[no-untyped-def]
     """Live messages and state changes of one conversation."""
-    conv = work().get(conversation_id)
-    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
-        abort(403)
+    _readable(conversation_id)
     return sse_response(current_app.extensions["broker"], [f"conversation:{conversation_id}"])
 
 
@@ -192,9 +184,7 @@ def attachment(conversation_id: str, attachment_id: str):  # type: ignore[no-unt
     """An image the creator sent (same access rule as the conversation)."""
     from handoff.api.conversations import attachment_file
 
-    conv = work().get(conversation_id)
-    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
-        abort(403, description="safety conversations are for safety specialists")
+    _readable(conversation_id)
     return attachment_file(conversation_id, attachment_id)
 
 
@@ -257,6 +247,14 @@ def resolve(conversation_id: str):  # type: ignore[no-untyped-def]
     return jsonify({"ok": True})
 
 
+def _readable(conversation_id: str) -> Conversation:
+    """The conversation, if the logged-in associate may read it (403 otherwise, 404 if unknown)."""
+    conv = work().get(conversation_id)
+    if not work().can_read(current_associate(), conv):  # type: ignore[arg-type]
+        abort(403, description="safety conversations are for safety specialists")
+    return conv
+
+
 def _field(name: str) -> str:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -269,7 +267,7 @@ def _field(name: str) -> str:
 
 def _suggestions(conv) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """Articles for the creator's first question, in their language (empty without an index)."""
-    first = next((m.text for m in conv.messages if m.sender == "creator" and not m.text.startswith("/")), "")
+    first = first_typed_message(conv, "")
     if not first:
         return []
     try:
