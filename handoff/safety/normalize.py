@@ -7,7 +7,6 @@ import unicodedata
 
 _TASHKEEL = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]")
 _REPEAT3 = re.compile(r"(.)\1{2,}")
-_REPEAT2 = re.compile(r"(.)\1+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -37,10 +36,3 @@ def squeeze(text: str) -> tuple[str, list[int]]:
         kept.append(c)
         where.append(i)
     return "".join(kept), where
-
-
-def variants(text: str) -> list[str]:
-    """The normalised text, and the same with every letter run squeezed to one ("diie" -> "die")."""
-    base = normalize(text)
-    squeezed = _REPEAT2.sub(r"\1", base)
-    return [base] if squeezed == base else [base, squeezed]

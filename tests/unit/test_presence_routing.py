@@ -12,6 +12,16 @@ from tests.unit.test_console import login, people, queued_conversation  # noqa: 
 __all__ = ["people"]
 
 
+def drain(q: queue.Queue) -> list[dict]:
+    """Every event published so far to a broker subscription."""
+    out = []
+    while True:
+        try:
+            out.append(q.get_nowait())
+        except queue.Empty:
+            return out
+
+
 def _next(client, token):  # type: ignore[no-untyped-def]
     return client.post("/console/api/next", headers={"X-CSRF-Token": token})
 
@@ -80,13 +90,7 @@ def test_associate_typing_reaches_the_creator_and_creator_typing_reaches_the_con
     ana.post(f"/console/api/conversations/{cid}/claim", headers={"X-CSRF-Token": token})
     assert ana.post(f"/console/api/conversations/{cid}/typing", headers={"X-CSRF-Token": token}).status_code == 204
     assert creator.post(f"/widget/api/conversations/{cid}/typing").status_code == 204
-    got = []
-    while True:
-        try:
-            got.append(events.get_nowait())
-        except queue.Empty:
-            break
-    typing = [e for e in got if e["type"] == "typing"]
+    typing = [e for e in drain(events) if e["type"] == "typing"]
     assert [(e["sender"], e.get("name")) for e in typing] == [("associate", "Ana"), ("creator", None)]
     # the widget's stream passes the associate's typing on, never the creator's own echo
     assert [_creator_may_see(e) for e in typing] == [True, False]
@@ -113,11 +117,5 @@ def test_a_creator_message_in_an_assigned_conversation_marks_activity_for_its_as
     inbox = app.extensions["broker"].subscribe("inbox")
     client.post(f"/api/v1/conversations/{cid}/messages", json={"text": "hello? still there?"}, headers=auth)
     ana.post(f"/console/api/conversations/{cid}/reply", json={"text": "yes"}, headers={"X-CSRF-Token": token})
-    events = []
-    while True:
-        try:
-            events.append(inbox.get_nowait())
-        except queue.Empty:
-            break
-    activity = [e for e in events if e["type"] == "activity"]
+    activity = [e for e in drain(inbox) if e["type"] == "activity"]
     assert activity == [{"type": "activity", "conversation_id": cid, "assigned_to": "ana"}]  # not for her own reply

@@ -8,7 +8,7 @@ import pytest
 
 from handoff.safety.exemplars import ExemplarIndex
 from handoff.safety.lexicon import Lexicon, LexiconError
-from handoff.safety.normalize import normalize, squeeze, variants
+from handoff.safety.normalize import normalize, squeeze
 from handoff.safety.resources import resources_text, safety_reply
 from handoff.safety.screen import SafetyScreen, ScreenSettings
 from tests.fakes import HashingEncoder
@@ -35,7 +35,8 @@ def mini_lexicon(tmp_path: Path) -> Lexicon:
 def test_normalize_folds_case_accents_arabic_forms_and_runs():
     assert normalize("JE VAIS ME SUICIDÉR") == "je vais me suicider"
     assert normalize("أريد   أن أموت") == "اريد ان اموت"
-    assert "die" in variants("i wanna diiiie")[-1]
+    squeezed, where = squeeze(normalize("i wanna diiiie"))
+    assert squeezed.endswith("die") and normalize("i wanna diiiie")[where[-1]] == "e"
 
 
 def test_lexicon_phrase_and_pattern_match(mini_lexicon):
