@@ -63,7 +63,7 @@ bench: setup train index browsers ## benchmarks (knowledge base, safety, hub); f
 	$(PY) -m benchmarks.safety
 	$(PY) -m benchmarks.hub
 
-bench-nlu: setup ## NLU cross-validation of config.yml vs Rasa's default pipeline (slow)
+bench-nlu: setup train ## NLU cross-validation of config.yml vs Rasa's default pipeline, Rasa server parse time (slow)
 	@scripts/bench-nlu
 
 lint: setup ## ruff and mypy

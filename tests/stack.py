@@ -48,6 +48,8 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # every handoff the hub answered with, in order (tests/e2e/conftest.py checks each is complete)
+    handoffs: list[dict] = field(default_factory=list)
 
     @property
     def hub(self) -> str:
@@ -163,7 +165,10 @@ class Stack:
         res = requests.post(f"{self.hub}/api/v1/conversations/{conversation_id}/messages", json={"text": text},
                             headers=self.headers, timeout=60)
         res.raise_for_status()
-        return dict(res.json())
+        turn = dict(res.json())
+        if turn.get("handoff"):
+            self.handoffs.append(turn["handoff"])
+        return turn
 
     def conversation(self, conversation_id: str) -> dict:
         res = requests.get(f"{self.hub}/api/v1/conversations/{conversation_id}", headers=self.headers, timeout=10)

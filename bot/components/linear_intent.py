@@ -1,16 +1,25 @@
-"""Intent classification with a multinomial logistic regression over sentence features.
+"""Intent classification: a logistic regression over sentence features, blended with a nearest-neighbour vote.
 
 The sentence features of every featurizer before it in the pipeline (the
-multilingual sentence encoder's 512-d vector, the word and character n-gram
-counts, the regex matches) are each scaled to unit length (counts are
-log-scaled first, like sublinear tf) and concatenated. A logistic regression
-on that is as accurate as DIET on ~900 examples per language in
-cross-validation, trains in seconds instead of minutes, and its probabilities
-are calibrated enough for FallbackClassifier's threshold. Entities stay with
-DIET (run with ``intent_classification: false``).
+multilingual sentence encoders' vectors, the word and character n-gram counts,
+the regex matches) are each scaled to unit length (counts are log-scaled first,
+like sublinear tf) and concatenated. A multinomial logistic regression on that
+is more accurate than DIET on this data in cross-validation, trains in seconds
+instead of minutes, and its probabilities are calibrated enough for
+FallbackClassifier's threshold.
+
+The regression generalises over the whole training set; a creator's message is
+often a near-paraphrase of one or two training examples that the regression
+outvotes. So the probabilities are blended with a vote of the ``neighbours``
+most similar training examples by the sentence encoders (cosine, averaged over
+the encoders, each neighbour weighted by ``exp(neighbour_temperature * cos)``),
+with weight ``neighbour_weight``. In 5-fold cross-validation the blend scored
+intent F1 about one point higher in English and French than the regression
+alone, and no lower in Arabic (benchmarks/nlu.py).
 
 The model is stored as plain numpy arrays (weights, bias, labels, the
-featurizers' order and sizes): no pickles.
+featurizers' order and sizes, the training examples' sentence vectors and
+intents): no pickles.
 """
 
 from __future__ import annotations
@@ -45,6 +54,12 @@ def _blocks(message: Message) -> Dict[Text, Any]:
             origin = feature.origin
             out[origin if isinstance(origin, str) else "|".join(map(str, origin or [None]))] = feature.features
     return out
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms
 
 
 def _scaled(block: Any, dim: int, dense_weight: float) -> scipy.sparse.csr_matrix:
@@ -85,6 +100,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # examples of most intents); null for plain weights
             "class_weight": "balanced",
             "max_iter": 3000,
+            # nearest-neighbour vote over the dense (sentence encoder) features; 0 switches it off
+            "neighbours": 10,
+            "neighbour_weight": 0.4,
+            "neighbour_temperature": 10.0,
         }
 
     def __init__(
@@ -117,6 +136,38 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             rows.append(scipy.sparse.hstack([_scaled(blocks.get(name), dim, weight) for name, dim in layout]))
         return scipy.sparse.vstack(rows).tocsr()
 
+    @staticmethod
+    def _dense(messages: List[Message], dense_layout: List[Tuple[Text, int]]) -> np.ndarray:
+        """Each message's dense (sentence encoder) blocks, unit length each, concatenated and scaled
+        so that a dot product is the mean cosine over the encoders."""
+        rows = []
+        for message in messages:
+            blocks = _blocks(message)
+            parts = []
+            for name, dim in dense_layout:
+                block = blocks.get(name)
+                row = np.zeros((1, dim), np.float32) if block is None else np.asarray(block, np.float32).reshape(1, -1)
+                parts.append(_unit_rows(row[:, :dim]))
+            rows.append(np.hstack(parts))
+        return (np.vstack(rows) / np.sqrt(len(dense_layout))).astype(np.float32)
+
+    def _neighbour_votes(self, messages: List[Message]) -> Optional[np.ndarray]:
+        """Per message, the similarity-weighted intent vote of its nearest training examples."""
+        assert self._model is not None
+        k = int(self.component_config.get("neighbours", 0) or 0)
+        if k <= 0 or "train_vectors" not in self._model or not len(self._model["dense_names"]):
+            return None
+        dense_layout = list(zip(self._model["dense_names"].tolist(), self._model["dense_dims"].tolist()))
+        similarity = self._dense(messages, dense_layout) @ self._model["train_vectors"].T
+        k = min(k, similarity.shape[1])
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        temperature = float(self.component_config.get("neighbour_temperature", 10.0))
+        votes = np.zeros((len(messages), len(self._model["labels"])), np.float64)
+        for row, columns in enumerate(nearest):
+            weights = np.exp(temperature * similarity[row, columns])
+            np.add.at(votes[row], self._model["train_intents"][columns], weights)
+        return votes / votes.sum(axis=1, keepdims=True)
+
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
 
@@ -126,9 +177,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
         dims: Dict[Text, int] = {}
+        dense: set = set()
         for message in examples:
             for name, block in _blocks(message).items():
                 dims[name] = max(dims.get(name, 0), block.shape[-1])
+                if not scipy.sparse.issparse(block):
+                    dense.add(name)
         layout = sorted(dims.items())
         X = self._matrix(examples, layout)
         y = np.array([labels.index(m.get(INTENT)) for m in examples])
@@ -142,13 +196,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if coef.shape[0] == 1:  # binary: sklearn keeps one row; make it two-class softmax
             coef = np.vstack([-coef / 2, coef / 2])
             intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+        dense_layout = [(name, dim) for name, dim in layout if name in dense]
         self._model = {
             "coef": coef.astype(np.float32),
             "intercept": intercept.astype(np.float32),
             "labels": np.array(labels),
             "layout_names": np.array([n for n, _ in layout]),
             "layout_dims": np.array([d for _, d in layout]),
+            "dense_names": np.array([n for n, _ in dense_layout], dtype=str),
+            "dense_dims": np.array([d for _, d in dense_layout], dtype=np.int64),
         }
+        if dense_layout:
+            self._model["train_vectors"] = self._dense(examples, dense_layout)
+            self._model["train_intents"] = y.astype(np.int64)
         self.persist()
         return self._resource
 
@@ -185,6 +245,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
+        votes = self._neighbour_votes(messages)
+        if votes is not None:
+            weight = float(self.component_config.get("neighbour_weight", 0.4))
+            probs = (1 - weight) * probs + weight * votes
         return self._model["labels"].tolist(), probs
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -1,4 +1,4 @@
-"""The custom NLU components in .venv-rasa: tokenizer, sentence featurizer, linear intent classifier.
+"""The custom NLU components in .venv-rasa: tokenizer, both sentence encoders, linear intent classifier.
 
 Rasa lives in its own Python 3.10 environment, so the checks run there as a
 subprocess (skipped when .venv-rasa is missing).
@@ -51,6 +51,23 @@ SCRIPT = textwrap.dedent(
     out["dim"] = len(vectors[0])
     out["similar"] = [float(np.dot(vectors[0], v)) for v in vectors[1:]]
 
+    e5 = MultilingualSentenceFeaturizer.create(
+        {**MultilingualSentenceFeaturizer.get_default_config(), "model": "multilingual-e5-small"},
+        storage, Resource("e5"), context("e5"))
+    e5_msgs = [Message({"text": t}) for t in texts]
+    for msg in e5_msgs:
+        tok.process([msg])
+    e5.process(e5_msgs)
+    e5_vectors = [msg.get_dense_features("text")[1].features[0] for msg in e5_msgs]
+    out["e5_dim"] = len(e5_vectors[0])
+    out["e5_norm"] = float(np.linalg.norm(e5_vectors[0]))
+    out["e5_similar"] = [float(np.dot(e5_vectors[0], v)) for v in e5_vectors[1:]]
+    try:
+        MultilingualSentenceFeaturizer.validate_config({"threads": 1, "model": "bert-huge"})
+        out["bad_model"] = "accepted"
+    except Exception as exc:
+        out["bad_model"] = type(exc).__name__
+
     data = [("my account was hacked", "hacked_account"), ("someone hacked my acc", "hacked_account"),
             ("hacker changed my password", "hacked_account"), ("mon compte a été piraté", "hacked_account"),
             ("hi", "greet"), ("hello there", "greet"), ("salut", "greet"), ("hey", "greet")]
@@ -92,5 +109,9 @@ def test_components_tokenize_featurize_classify_and_round_trip() -> None:
     assert out["dim"] == 512
     fr, ar, unrelated = out["similar"]
     assert fr > unrelated and ar > unrelated
+    assert out["e5_dim"] == 384 and abs(out["e5_norm"] - 1) < 1e-3
+    fr, ar, unrelated = out["e5_similar"]
+    assert fr > unrelated and ar > unrelated
+    assert out["bad_model"] == "InvalidConfigException"
     assert out["intents"] == ["hacked_account", "greet"]
     assert out["ranking_sums_to_one"]
