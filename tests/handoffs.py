@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-REASONS = {
-    "requested_by_creator",
-    "not_resolved",
-    "low_confidence",
-    "account_action",
-    "safety",
-    "unsupported_language",
-    "assistant_unavailable",
-}
+from handoff.models import REASONS
 
 
 def missing_context(handoff: dict[str, Any]) -> list[str]:

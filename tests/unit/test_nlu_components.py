@@ -40,25 +40,19 @@ SCRIPT = textwrap.dedent(
     storage = LocalModelStorage(Path(tempfile.mkdtemp()))
     def context(name):
         return ExecutionContext(GraphSchema({}), "test", node_name=name)
-    feat = MultilingualSentenceFeaturizer.create(
-        MultilingualSentenceFeaturizer.get_default_config(), storage, Resource("use"), context("use"))
     texts = ["my account was hacked", "mon compte a été piraté", "حسابي تهكر", "how do i bake bread"]
-    msgs = [Message({"text": t}) for t in texts]
-    for msg in msgs:
-        tok.process([msg])
-    feat.process(msgs)
-    vectors = [msg.get_dense_features("text")[1].features[0] for msg in msgs]
+    def sentence_vectors(model, texts):
+        config = {**MultilingualSentenceFeaturizer.get_default_config(), "model": model}
+        featurizer = MultilingualSentenceFeaturizer.create(config, storage, Resource(model), context(model))
+        msgs = [Message({"text": t}) for t in texts]
+        for msg in msgs:
+            tok.process([msg])
+        featurizer.process(msgs)
+        return featurizer, [msg.get_dense_features("text")[1].features[0] for msg in msgs]
+    feat, vectors = sentence_vectors("use-multilingual", texts)
     out["dim"] = len(vectors[0])
     out["similar"] = [float(np.dot(vectors[0], v)) for v in vectors[1:]]
-
-    e5 = MultilingualSentenceFeaturizer.create(
-        {**MultilingualSentenceFeaturizer.get_default_config(), "model": "multilingual-e5-small"},
-        storage, Resource("e5"), context("e5"))
-    e5_msgs = [Message({"text": t}) for t in texts]
-    for msg in e5_msgs:
-        tok.process([msg])
-    e5.process(e5_msgs)
-    e5_vectors = [msg.get_dense_features("text")[1].features[0] for msg in e5_msgs]
+    _, e5_vectors = sentence_vectors("multilingual-e5-small", texts)
     out["e5_dim"] = len(e5_vectors[0])
     out["e5_norm"] = float(np.linalg.norm(e5_vectors[0]))
     out["e5_similar"] = [float(np.dot(e5_vectors[0], v)) for v in e5_vectors[1:]]
