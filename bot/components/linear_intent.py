@@ -13,9 +13,9 @@ often a near-paraphrase of one or two training examples that the regression
 outvotes. So the probabilities are blended with a vote of the ``neighbours``
 most similar training examples by the sentence encoders (cosine, averaged over
 the encoders, each neighbour weighted by ``exp(neighbour_temperature * cos)``),
-with weight ``neighbour_weight``. In 5-fold cross-validation the blend scored
-intent F1 about one point higher in English and French than the regression
-alone, and no lower in Arabic (benchmarks/nlu.py).
+with weight ``neighbour_weight``. In 5-fold cross-validation the blend raised
+intent F1 from .916 / .902 / .838 (en / fr / ar) with the regression alone to
+.922 / .906 / .841 (benchmarks/nlu.py).
 
 The model is stored as plain numpy arrays (weights, bias, labels, the
 featurizers' order and sizes, the training examples' sentence vectors and
