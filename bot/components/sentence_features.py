@@ -119,6 +119,10 @@ class SentenceEncoder:
                     self._cache[text] = vector
         return np.vstack([self._cache[t] for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
 
+    def clear(self) -> None:
+        """Forget every encoded text."""
+        self._cache.clear()
+
 
 _ENCODERS: Dict[Tuple[Text, int], SentenceEncoder] = {}
 
@@ -127,7 +131,7 @@ def clear_caches() -> None:
     """Forget every encoded text (benchmarks time parsing without vectors cached in training)."""
     with _LOCK:
         for shared in _ENCODERS.values():
-            shared._cache.clear()
+            shared.clear()
 
 
 def encoder(threads: int = 1, model: Text = USE) -> SentenceEncoder:
