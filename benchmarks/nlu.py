@@ -8,6 +8,10 @@ cross-validation whose training side also has the other two languages, as in
 production, and it costs k trainings instead of 3 x k. ``--alone`` trains on the
 tested language only (the stricter, smaller-data figure).
 
+Each test message is parsed with the ``metadata.language`` the hub would
+send with it (its detection in a conversation held in the example's
+language, benchmarks/languages.py), as the pipeline sees it in production.
+
 Reported per language: intent F1 (weighted over intents; FallbackClassifier's
 ``nlu_fallback`` counts as a miss, as it would in production) and entity F1
 (micro), training time per fold, the median parse time per message in-process,
@@ -72,17 +76,29 @@ def folds_of(examples: list, k: int) -> list[tuple[list, list]]:
     return [([e for i, e in enumerate(examples) if i % k != f], examples[f::k]) for f in range(k)]
 
 
-async def parse_all(model: str, messages: list) -> tuple[list, list[float]]:
+def hub_languages(corpus: dict[str, tuple]) -> dict[tuple[str, str], str]:
+    """(example language, text) -> the language the hub would send with it (benchmarks/languages.py)."""
+    pairs = sorted({(m.get("text"), lang) for lang, (_, examples) in corpus.items() for m in examples})
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-m", "benchmarks.languages"],
+        input=json.dumps(pairs), capture_output=True, text=True, cwd=ROOT, check=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    return {(lang, text): detected for (text, lang), detected in zip(pairs, json.loads(done.stdout), strict=True)}
+
+
+async def parse_all(model: str, messages: list, languages: list[str]) -> tuple[list, list[float]]:
     from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
 
     from bot.components.sentence_features import clear_caches
 
     agent = Agent.load(model)
     clear_caches()  # the test messages' vectors may be cached from another fold's training
     out, times = [], []
-    for m in messages:
+    for m, language in zip(messages, languages, strict=True):
         start = time.perf_counter()
-        parsed = await agent.parse_message(m.get("text"))
+        parsed = await agent.processor.parse_message(UserMessage(m.get("text"), metadata={"language": language}))
         times.append(time.perf_counter() - start)
         out.append(parsed)
     return out, times
@@ -143,19 +159,35 @@ def baseline_key(corpus: dict[str, tuple], k: int, alone: bool, evaluated: int |
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def train_and_parse(config: dict, train: list, regex: list, tests: dict[str, list]) -> tuple[float, dict]:
-    """Train an NLU model on ``train``; parse each language's test messages. (seconds, parsed per language)"""
+def train_and_parse(
+    config: dict, train: list, regex: list, tests: dict[str, list], languages: dict[tuple[str, str], str]
+) -> tuple[float, dict]:
+    """Train an NLU model on ``train``; parse each language's test messages with the hub's language
+    for each (``languages``). (seconds, parsed per language)"""
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
+    from bot.components.language_entity import language_of
+
     with tempfile.TemporaryDirectory() as tmp:
-        td = TrainingData(training_examples=train, regex_features=regex)
-        (Path(tmp) / "nlu.yml").write_text(td.nlu_as_yaml(), encoding="utf-8")
+        # one file per language, as in nlu_data/: the YAML writer keeps one metadata block per
+        # intent, so mixing languages in one file would give every example the first one's language
+        data = Path(tmp) / "nlu"
+        data.mkdir()
+        by_language: dict[str, list] = collections.defaultdict(list)
+        for m in train:
+            by_language[language_of(m) or "unknown"].append(m)
+        for n, (lang, examples) in enumerate(sorted(by_language.items())):
+            td = TrainingData(training_examples=examples, regex_features=regex if n == 0 else [])
+            (data / f"{lang}.yml").write_text(td.nlu_as_yaml(), encoding="utf-8")
         (Path(tmp) / "config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
         start = time.perf_counter()
-        model = train_nlu(str(Path(tmp) / "config.yml"), str(Path(tmp) / "nlu.yml"), str(Path(tmp) / "models"))
+        model = train_nlu(str(Path(tmp) / "config.yml"), str(data), str(Path(tmp) / "models"))
         seconds = time.perf_counter() - start
-        parsed = {lang: asyncio.run(parse_all(model, test)) for lang, test in tests.items()}
+        parsed = {
+            lang: asyncio.run(parse_all(model, test, [languages[(lang, m.get("text"))] for m in test]))
+            for lang, test in tests.items()
+        }
     return seconds, parsed
 
 
@@ -165,6 +197,7 @@ def run(
     """k-fold cross-validation (of the first ``evaluated`` folds only, if given: same splits, fewer
     trainings); (figures per language, misclassified messages per language)."""
     regex = next(iter(corpus.values()))[0].regex_features
+    languages = hub_languages(corpus)
     folds = {lang: folds_of(examples, k) for lang, (_, examples) in corpus.items()}
     scores: dict[str, dict[str, list]] = {lang: collections.defaultdict(list) for lang in corpus}
     confusions = {lang: collections.Counter() for lang in corpus}
@@ -173,7 +206,9 @@ def run(
     for group in groups:
         for f in range(min(k, evaluated or k)):
             train = [m for lang in group for m in folds[lang][f][0]]
-            seconds, parsed = train_and_parse(config, train, regex, {lang: folds[lang][f][1] for lang in group})
+            seconds, parsed = train_and_parse(
+                config, train, regex, {lang: folds[lang][f][1] for lang in group}, languages
+            )
             for lang in group:
                 test = folds[lang][f][1]
                 predicted, times = parsed[lang]
@@ -259,6 +294,18 @@ def cell(value: Any, width: int, fmt: str = ".3f") -> str:
     return f"{value:>{width}{fmt}}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
 
 
+def baseline_figures(corpus: dict[str, tuple], args: argparse.Namespace, setting: str, cache: dict,
+                     cache_file: Path) -> dict:
+    """The default pipeline's figures per language: from the cache when it matches, else trained and cached."""
+    key = baseline_key(corpus, args.folds, args.alone, args.baseline_folds)
+    if not args.refresh_baseline and cache.get(setting, {}).get("key") == key:
+        return {lang: dict(r, cached=True) for lang, r in cache[setting]["result"].items()}
+    result = run(DEFAULT_PIPELINE, corpus, args.folds, args.alone, args.baseline_folds)[0]
+    cache[setting] = {"key": key, "result": result}
+    cache_file.write_text(json.dumps(cache, indent=1))
+    return {lang: dict(r, cached=False) for lang, r in result.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=int(os.environ.get("FOLDS", "5")))
@@ -271,6 +318,9 @@ def main() -> int:
     parser.add_argument("--baseline-folds", type=int, default=None,
                         help="evaluate the default pipeline on the first N folds only (same splits): each of its "
                              "trainings takes 10+ minutes on 2 cores with all languages")
+    parser.add_argument("--baseline-only", action="store_true",
+                        help="only fill the default pipeline's cache (var/bench/nlu-baseline.json), e.g. after a "
+                             "data change, while config.yml is still being tuned")
     parser.add_argument("--refresh-baseline", action="store_true",
                         help="retrain Rasa's default pipeline even if its cached result matches the data")
     args = parser.parse_args()
@@ -289,20 +339,17 @@ def main() -> int:
     cache_file = out.parent / "nlu-baseline.json"
     cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
     start = time.perf_counter()
+    if args.baseline_only:
+        baseline_figures(corpus, args, setting, cache, cache_file)
+        print(f"default pipeline cached in {cache_file} ({round(time.perf_counter() - start)} s)")
+        return 0
     mine, misses = run(ours, corpus, args.folds, args.alone)
     (out.parent / "nlu-misses.json").write_text(json.dumps(misses, ensure_ascii=False, indent=1), encoding="utf-8")
     for lang in corpus:
         print(lang, "config.yml", json.dumps(mine[lang], ensure_ascii=False), flush=True)
     baseline: dict = {}
     if not args.skip_baseline:
-        key = baseline_key(corpus, args.folds, args.alone, args.baseline_folds)
-        if args.refresh_baseline or cache.get(setting, {}).get("key") != key:
-            result = run(DEFAULT_PIPELINE, corpus, args.folds, args.alone, args.baseline_folds)[0]
-            cache[setting] = {"key": key, "result": result}
-            cache_file.write_text(json.dumps(cache, indent=1))
-            baseline = {lang: dict(r, cached=False) for lang, r in cache[setting]["result"].items()}
-        else:
-            baseline = {lang: dict(r, cached=True) for lang, r in cache[setting]["result"].items()}
+        baseline = baseline_figures(corpus, args, setting, cache, cache_file)
     for lang in corpus:
         report["languages"][lang] = {"config.yml": mine[lang], "rasa_default": baseline.get(lang)}
     if args.server:

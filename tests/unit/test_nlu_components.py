@@ -1,4 +1,4 @@
-"""The custom NLU components in .venv-rasa: tokenizer, both sentence encoders, linear intent classifier.
+"""The custom NLU components in .venv-rasa: tokenizer, both sentence encoders, skeleton n-grams, linear intent classifier.
 
 Rasa lives in its own Python 3.10 environment, so the checks run there as a
 subprocess (skipped when .venv-rasa is missing).
@@ -31,6 +31,7 @@ SCRIPT = textwrap.dedent(
     from bot.components.tokenizer import CreatorTokenizer
     from bot.components.sentence_features import MultilingualSentenceFeaturizer
     from bot.components.linear_intent import LinearIntentClassifier
+    from bot.components.skeleton_featurizer import SkeletonFeaturizer
 
     out = {}
     tok = CreatorTokenizer(CreatorTokenizer.get_default_config())
@@ -83,6 +84,31 @@ SCRIPT = textwrap.dedent(
     cvf.process(test)
     loaded.process(test)
     out["intents"] = [msg.get("intent")["name"] for msg in test]
+
+    # skeleton n-grams: trained on Arabic script only, an Arabizi message shares its words
+    ar_train = TrainingData([Message({"text": t, "intent": "x"}) for t in ["حسابي معطل", "بغيت نقتل راسي"]])
+    tok.process_training_data(ar_train)
+    sk_config = {**SkeletonFeaturizer.get_default_config(), "analyzer": "word"}
+    sk = SkeletonFeaturizer.create(sk_config, storage, Resource("sk"), context("sk"))
+    sk.train(ar_train)
+    sk_loaded = SkeletonFeaturizer.load(sk_config, storage, Resource("sk"), context("sk"))
+    sk_test = [Message({"text": "7sabi mt3tal!!"}), Message({"text": "bonjour tout le monde"}),
+               # the hub's language decides over the look of the text
+               Message({"text": "7sabi", "metadata": {"language": "fr"}}),
+               Message({"text": "bghit", "metadata": {"language": "ar"}}), Message({"text": "bghit"})]
+    for msg in sk_test:
+        tok.process([msg])
+    sk_loaded.process(sk_test)
+    rows = [msg.get_sparse_features("text")[1] for msg in sk_test]
+    out["skeleton_counts"] = [int(r.features.sum()) if r is not None else None for r in rows]
+    out["skeleton_sequence"] = [msg.get_sparse_features("text")[0] is None for msg in sk_test]
+    out["skeleton_width"] = int(rows[0].features.shape[1])
+    for bad in ({"analyzer": "chars"}, {"min_ngram": 3, "max_ngram": 2}, {"max_features": 0}):
+        try:
+            SkeletonFeaturizer.validate_config({**SkeletonFeaturizer.get_default_config(), **bad})
+            out.setdefault("skeleton_bad", []).append("accepted")
+        except Exception as exc:
+            out.setdefault("skeleton_bad", []).append(type(exc).__name__)
     out["ranking_sums_to_one"] = abs(sum(r["confidence"] for r in test[0].get("intent_ranking")) - 1) < 1e-4
     print("RESULT" + json.dumps(out))
     """
@@ -109,3 +135,11 @@ def test_components_tokenize_featurize_classify_and_round_trip() -> None:
     assert out["bad_model"] == "InvalidConfigException"
     assert out["intents"] == ["hacked_account", "greet"]
     assert out["ranking_sums_to_one"]
+    # "7sabi mt3tal" meets the vocabulary of "حسابي معطل": "7sb" matches, "mt3tl" != "m3tl" does not
+    assert out["skeleton_counts"][:2] == [1, 0]
+    assert out["skeleton_counts"][2] == 0  # a French conversation: no skeleton features
+    # Arabizi without digits: Arabic by the hub's word ("bghit" = "b8t" = "بغيت"), unknown without it
+    assert out["skeleton_counts"][3:] == [1, 0]
+    assert out["skeleton_sequence"] == [True] * 5  # sentence features only
+    assert out["skeleton_width"] == 5  # 7sb m3tl b8t n9tl rs
+    assert out["skeleton_bad"] == ["InvalidConfigException"] * 3
